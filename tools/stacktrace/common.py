@@ -1,0 +1,100 @@
+"""Text preparation shared by the per-language parsers: line endings, log prefixes, embedded JSON."""
+
+import json
+import re
+from collections.abc import Iterator
+
+# Prefixes that log shippers put in front of every line; stripping them leaves the trace's own
+# indentation intact (exactly one separating space is removed).
+_LINE_PREFIXES = [
+    # RFC 3339 timestamps from docker / kubectl / Render (`2025-07-05T12:18:55.608069088Z `).
+    re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})? "),
+    # `grep -C` output over log files (`production.log-` context, `production.log:` match).
+    re.compile(r"^[\w./-]+\.log[-:]"),
+    # kubectl logs --prefix.
+    re.compile(r"^\[pod/[^\]]+\] "),
+    # docker compose (`web-1  | `, `api_1  | `).
+    re.compile(r"^[A-Za-z][\w.-]*[-_]\d+\s+\| "),
+]
+
+MAX_TEXT_CHARS = 2_000_000
+
+
+def strip_line_prefix(line: str) -> str:
+    """Remove one log-shipper prefix from a line, if it has one."""
+    for pattern in _LINE_PREFIXES:
+        match = pattern.match(line)
+        if match:
+            return line[match.end() :]
+    return line
+
+
+def _json_strings(value: object) -> Iterator[str]:
+    """Yield multi-line strings (and string lists, joined) found anywhere in a JSON value."""
+    if isinstance(value, str):
+        if "\n" in value:
+            yield value
+    elif isinstance(value, list):
+        if value and all(isinstance(item, str) for item in value) and len(value) > 1:
+            yield "\n".join(value)
+        else:
+            for item in value:
+                yield from _json_strings(item)
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _json_strings(item)
+
+
+def _decode_json_line(line: str) -> list[str] | None:
+    start, end = line.find("{"), line.rfind("}")
+    if start < 0 or end <= start:
+        return None
+    try:
+        value = json.loads(line[start : end + 1])
+    except ValueError:
+        return None
+    strings = list(_json_strings(value))
+    return strings or None
+
+
+def prepare_lines(text: str) -> list[str]:
+    """Split text into lines ready for parsing: CRLF folded, prefixes stripped, JSON decoded.
+
+    A trace escaped inside a JSON log line (or a pretty-printed JSON document) is replaced by its
+    decoded lines, because the labels describe what the program wrote before JSON encoding.
+    """
+    text = text[:MAX_TEXT_CHARS].replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
+    stripped = text.strip()
+    if stripped.startswith(("{", "[")):
+        try:
+            whole = json.loads(stripped)
+        except ValueError:
+            whole = None
+        if whole is not None:
+            decoded = list(_json_strings(whole))
+            if decoded:
+                text = "\n".join(decoded)
+    lines: list[str] = []
+    for raw in text.split("\n"):
+        line = strip_line_prefix(raw)
+        decoded = _decode_json_line(line) if "{" in line and "\\n" in line else None
+        if decoded:
+            for chunk in decoded:
+                lines.extend(strip_line_prefix(part) for part in chunk.split("\n"))
+        else:
+            lines.append(line)
+    return lines
+
+
+def find_balanced_open(text: str, close_index: int) -> int:
+    """Return the index of the '(' matching the ')' at close_index, or -1."""
+    depth = 0
+    for index in range(close_index, -1, -1):
+        char = text[index]
+        if char == ")":
+            depth += 1
+        elif char == "(":
+            depth -= 1
+            if depth == 0:
+                return index
+    return -1
