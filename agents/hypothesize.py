@@ -1,0 +1,139 @@
+"""hypothesize: ranked, cited explanations with calibrated confidence, including "no code change"."""
+
+from sleuth.models import Candidate, ErrorClass, Evidence, Hypothesis, Signals
+
+LOW_CONFIDENCE = 0.5
+MAX_CODE_HYPOTHESES = 3
+_NO_CODE_CLASSES = (ErrorClass.DEPENDENCY_DOWN, ErrorClass.TRANSIENT)
+
+
+def confidence(candidate: Candidate, runner_up: Candidate | None) -> float:
+    """Turn a candidate's features and its lead over the next one into a probability-like score."""
+    f = candidate.features
+    value = (
+        0.12
+        + 0.45 * min(1.0, f.get("blame_frame_line", 0.0) * 2)
+        + 0.12 * min(1.0, f.get("blame_near_frames", 0.0) * 3)
+        + 0.08 * f.get("frame_file_overlap", 0.0)
+        + 0.10 * f.get("lexical", 0.0)
+    )
+    if runner_up is not None and candidate.score > 0:
+        value += 0.15 * (candidate.score - runner_up.score) / candidate.score
+    if candidate.timing == "not_shipped":
+        value *= 0.2
+    return round(max(0.01, min(0.97, value)), 2)
+
+
+def _faulty_location(candidate: Candidate, signals: Signals, evidence: list[Evidence]) -> tuple[str | None, int | None]:
+    sha = candidate.change.sha
+    for item in evidence:
+        if item.kind == "blame" and item.sha == sha:
+            return item.path, item.line
+    for item in evidence:
+        if item.excerpt and item.kind == "code":
+            hits = [n for n, blamed in item.excerpt.blame.items() if blamed == sha]
+            if hits:
+                return item.path, min(hits, key=lambda n: abs(n - item.excerpt.focus_line))  # type: ignore[union-attr]
+    for frame in signals.app_frames():
+        if frame.repo_path in candidate.change.files:
+            return frame.repo_path, frame.line
+    for item in evidence:
+        if item.kind == "diff" and item.sha == sha:
+            return item.path, item.line
+    return (candidate.change.files[0] if candidate.change.files else None), None
+
+
+def _citations(candidate: Candidate, signals: Signals, evidence: list[Evidence]) -> list[Evidence]:
+    sha = candidate.change.sha
+    cited = [e for e in evidence if e.sha == sha]
+    for item in evidence:
+        if item.kind == "code" and item.excerpt and sha in item.excerpt.blame.values():
+            cited.append(item)
+    for exc in signals.exceptions[-1:]:
+        cited.append(Evidence(kind="log", summary=f"{exc.type or 'error'}: {exc.message or ''}".strip()))
+    when = candidate.shipped_at or candidate.change.merged_at
+    verb = "shipped" if candidate.shipped_at else "merged"
+    cited.append(
+        Evidence(
+            kind="timing",
+            sha=sha,
+            summary=f"{verb} {when:%Y-%m-%d %H:%M} UTC, first error {signals.first_error_at:%Y-%m-%d %H:%M} UTC",
+        )
+    )
+    return cited
+
+
+def _explain(candidate: Candidate, path: str | None, line: int | None, signals: Signals) -> str:
+    change = candidate.change
+    where = f"{path}:{line}" if path and line else path or "the code it touched"
+    error = signals.exceptions[-1] if signals.exceptions else None
+    symptom = f"{error.type}: {error.message}" if error and error.type else "the reported failure"
+    because = "; ".join(candidate.reasons) or "it is the best textual match"
+    return (
+        f"{change.short_sha} \"{change.title}\" by {change.author} changed {where}, where "
+        f"{symptom} is raised. Evidence: {because}."
+    )
+
+
+def hypothesize(candidates: list[Candidate], signals: Signals, evidence: list[Evidence]) -> list[Hypothesis]:
+    """Rank hypotheses: code changes by evidence, and "no code change" when the evidence is weak."""
+    live = [c for c in candidates if c.timing != "not_shipped"]
+    ruled_out = [c for c in candidates if c.timing == "not_shipped"]
+    hypotheses: list[Hypothesis] = []
+    for index, candidate in enumerate(live[:MAX_CODE_HYPOTHESES]):
+        runner_up = live[index + 1] if index + 1 < len(live) else None
+        path, line = _faulty_location(candidate, signals, evidence)
+        hypotheses.append(
+            Hypothesis(
+                rank=0,
+                confidence=confidence(candidate, runner_up) if index == 0 else round(
+                    confidence(candidate, runner_up) * 0.5, 2
+                ),
+                error_class=signals.error_class,
+                culprit_sha=candidate.change.sha,
+                culprit_title=candidate.change.title,
+                file=path,
+                line=line,
+                explanation=_explain(candidate, path, line, signals),
+                evidence=_citations(candidate, signals, evidence),
+                discounted=index > 0,
+            )
+        )
+    for candidate in ruled_out[:2]:
+        hypotheses.append(
+            Hypothesis(
+                rank=0,
+                confidence=0.01,
+                error_class=signals.error_class,
+                culprit_sha=candidate.change.sha,
+                culprit_title=candidate.change.title,
+                explanation=f"{candidate.change.short_sha} \"{candidate.change.title}\" was merged "
+                "but not deployed before the first error, so it cannot have caused it.",
+                discounted=True,
+            )
+        )
+    top = hypotheses[0] if hypotheses and not hypotheses[0].discounted else None
+    strong_code_evidence = bool(live) and live[0].features.get("blame_frame_line", 0.0) > 0
+    if top is None or (signals.error_class in _NO_CODE_CLASSES and not strong_code_evidence):
+        no_change = Hypothesis(
+            rank=0,
+            confidence=0.75 if signals.error_class in _NO_CODE_CLASSES else 0.4,
+            error_class=signals.error_class,
+            culprit_sha=None,
+            explanation="No code change caused this: "
+            + (
+                signals.error_class_reason
+                if signals.error_class in _NO_CODE_CLASSES
+                else "no change in the window is tied to the failing code"
+            )
+            + ", and no change in the window last touched a line in the stack trace.",
+            evidence=[
+                Evidence(kind="log", summary=f"{e.type}: {e.message}") for e in signals.exceptions[-1:]
+            ],
+        )
+        for hypothesis in hypotheses:
+            hypothesis.discounted = True
+        hypotheses.insert(0, no_change)
+    for rank, hypothesis in enumerate(hypotheses, start=1):
+        hypothesis.rank = rank
+    return hypotheses

@@ -1,0 +1,133 @@
+"""Graph nodes: read the state, call one agent, return the update, stream progress."""
+
+import time
+from typing import Any
+
+from langgraph.config import get_stream_writer
+from langgraph.runtime import Runtime
+
+from sleuth.agents.clone_and_read import clone_and_read
+from sleuth.agents.context import InvestigationContext
+from sleuth.agents.draft_fix import draft_fix
+from sleuth.agents.hypothesize import LOW_CONFIDENCE, hypothesize
+from sleuth.agents.plan import plan
+from sleuth.agents.report import build_report
+from sleuth.agents.search_changes import search_changes
+from sleuth.errors import SleuthError
+from sleuth.tools.deploys import deployed_sha_at
+from sleuth.tools.test_runner import detect_test_command
+
+State = dict[str, Any]
+Ctx = Runtime[InvestigationContext]
+
+
+def _progress(node: str, message: str) -> None:
+    get_stream_writer()({"node": node, "message": message})
+
+
+def _timed(name: str, started: float) -> dict[str, dict[str, float]]:
+    return {"timings": {name: round(time.monotonic() - started, 3)}}
+
+
+def plan_node(state: State, runtime: Ctx) -> State:
+    """Parse the incident and pin the code that was running when it started."""
+    started = time.monotonic()
+    incident = state["incident"]
+    signals = plan(incident)
+    host = runtime.context.host
+    # Investigate the code that was running: the last deploy before the first error, if known.
+    deployed = deployed_sha_at(state.get("deploys", []), incident.service, signals.first_error_at)
+    ref = host.resolve(deployed) if deployed else host.head_at(state.get("branch"), signals.first_error_at)
+    frames = sum(len(e.frames) for e in signals.exceptions)
+    _progress(
+        "plan",
+        f"{len(signals.exceptions)} exception(s), {frames} frame(s), {signals.language or 'no'} trace;"
+        f" class {signals.error_class}; investigating {ref[:10]}",
+    )
+    return {"signals": signals, "ref": ref, "read_round": 0, **_timed("plan", started)}
+
+
+def search_changes_node(state: State, runtime: Ctx) -> State:
+    """Rank the changes of the window."""
+    started = time.monotonic()
+    result = search_changes(
+        runtime.context.host,
+        state["incident"],
+        state["signals"],
+        state["ref"],
+        state.get("branch"),
+        state["window_days"],
+        state.get("deploys", []),
+    )
+    if not result.candidates:
+        raise SleuthError(
+            f"no changes were merged in the {state['window_days']}-day window before the incident",
+            hint="widen --window-days or check --branch",
+        )
+    top = result.candidates[0]
+    _progress("search_changes", f"{len(result.candidates)} candidates; top {top.change.short_sha} {top.change.title!r}")
+    return {
+        "candidates": result.candidates,
+        "signals": result.signals,
+        "notes": result.notes,
+        **_timed("search_changes", started),
+    }
+
+
+def clone_and_read_node(state: State, runtime: Ctx) -> State:
+    """Clone into the workspace (once) and read this round's code."""
+    started = time.monotonic()
+    sandbox = runtime.context.sandbox
+    if not (sandbox.repo_dir / ".git").exists():
+        sandbox.clone(runtime.context.host.path, state["ref"])
+    host = runtime.context.host
+    diffs = {c.change.sha: host.diff(c.change.sha) for c in state["candidates"][:3]}
+    evidence = clone_and_read(sandbox, state["signals"], state["candidates"], diffs, state["read_round"])
+    _progress("clone_and_read", f"round {state['read_round'] + 1}: {len(evidence)} piece(s) of evidence")
+    return {"evidence": evidence, "read_round": state["read_round"] + 1, **_timed("clone_and_read", started)}
+
+
+def hypothesize_node(state: State, runtime: Ctx) -> State:
+    """Rank explanations from the evidence so far."""
+    started = time.monotonic()
+    hypotheses = hypothesize(state["candidates"], state["signals"], state.get("evidence", []))
+    top = hypotheses[0]
+    name = top.culprit_sha[:10] if top.culprit_sha else "no code change"
+    _progress("hypothesize", f"leading: {name} (confidence {top.confidence:.2f})")
+    return {"hypotheses": hypotheses, **_timed("hypothesize", started)}
+
+
+def route_after_hypothesize(state: State, runtime: Ctx) -> str:
+    """Read more when the leading hypothesis is weak and rounds remain; else draft the fix."""
+    top = state["hypotheses"][0]
+    if top.confidence < LOW_CONFIDENCE and state["read_round"] < runtime.context.max_read_rounds:
+        return "clone_and_read"
+    return "draft_fix" if top.culprit_sha else "report"
+
+
+def draft_fix_node(state: State, runtime: Ctx) -> State:
+    """Revert the culprit's faulty hunks in the workspace and run the tests before and after."""
+    started = time.monotonic()
+    context = runtime.context
+    top = state["hypotheses"][0]
+    service = context.settings.service_settings(state["incident"].service)
+    command = (service.test_command if service else None) or detect_test_command(context.sandbox.repo_dir)
+    fix = draft_fix(
+        context.sandbox,
+        top,
+        state["signals"],
+        context.host.diff(top.culprit_sha or ""),
+        command,
+        context.settings.sandbox.timeout_seconds,
+    )
+    _progress("draft_fix", fix.validation_summary if fix else "no revertible hunk at the faulty lines")
+    return {"fix": fix, **_timed("draft_fix", started)}
+
+
+def report_node(state: State, runtime: Ctx) -> State:
+    """Assemble the report."""
+    report = build_report(state)
+    _progress("report", report.verdict)
+    return {"report": report}
+
+

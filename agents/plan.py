@@ -1,0 +1,126 @@
+"""plan: turn an incident into signals (exceptions, frames, error class, first-error time)."""
+
+import re
+from datetime import UTC, datetime
+
+from sleuth.models import ErrorClass, Incident, ParsedException, Signals
+from sleuth.tools.stacktrace import parse_exceptions
+from sleuth.tools.stacktrace.common import strip_line_prefix
+
+_TIMESTAMP = re.compile(
+    r"(?P<ts>\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?)"
+)
+_ERROR_LINE = re.compile(r"\b(?:ERROR|CRITICAL|FATAL|Traceback|Exception|panic:)", re.I)
+_PYTEST_FAILED = re.compile(r"^(?:FAILED|ERROR) (?P<test>[^\s:]+\.py::\S+)")
+_QUOTED = re.compile(r"""['"`]([^'"`\s]{2,60})['"`]""")
+
+# Rules read the error type and message; the first rule that matches decides the class.
+_CLASS_RULES: list[tuple[ErrorClass, re.Pattern[str], str]] = [
+    (
+        ErrorClass.DEPENDENCY_DOWN,
+        re.compile(
+            r"ConnectionRefused|ECONNREFUSED|connection refused|Name or service not known|"
+            r"ENOTFOUND|could not connect|Service Unavailable|\b50[234]\b|upstream|"
+            r"no route to host|ConnectTimeout|ECONNRESET|connection reset",
+            re.I,
+        ),
+        "the error says a dependency could not be reached",
+    ),
+    (
+        ErrorClass.TRANSIENT,
+        re.compile(
+            r"temporar(?:y|ily)|try again|deadlock|rate.?limit|\b429\b|EAGAIN|throttl|"
+            r"resource busy|lock wait timeout",
+            re.I,
+        ),
+        "the error reads as a transient fault that clears on retry",
+    ),
+    (
+        ErrorClass.CONFIG_ERROR,
+        re.compile(
+            r"ImproperlyConfigured|config(?:uration)?\b.*(?:missing|invalid)|missing.*config|"
+            r"environment variable|environ|settings?\.|invalid value for|ConfigError",
+            re.I,
+        ),
+        "the error points at configuration",
+    ),
+]
+
+
+def classify(exceptions: list[ParsedException], text: str) -> tuple[ErrorClass, str]:
+    """Pick the error class from the exceptions (innermost cause first), else the free text."""
+    subjects = [f"{exc.type or ''}: {exc.message or ''}" for exc in exceptions]
+    subjects.append(text)
+    for subject in subjects:
+        for error_class, pattern, reason in _CLASS_RULES:
+            if pattern.search(subject):
+                return error_class, reason
+    if exceptions:
+        return ErrorClass.LOGIC_BUG, "an exception raised by application code"
+    return ErrorClass.LOGIC_BUG, "no rule matched; assuming a code defect"
+
+
+def first_error_time(incident: Incident) -> datetime:
+    """Return the earliest timestamp on an error line of the logs, else the incident start."""
+    earliest = incident.started_at
+    for line in incident.logs.splitlines():
+        if not _ERROR_LINE.search(line):
+            continue
+        match = _TIMESTAMP.search(line)
+        if not match:
+            continue
+        try:
+            moment = datetime.fromisoformat(match["ts"].replace(",", ".").replace(" ", "T"))
+        except ValueError:
+            continue
+        moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+        # A timestamp far before the alert is more likely an unrelated line than the first error.
+        if moment < earliest and (incident.started_at - moment).days < 1:
+            earliest = moment
+    return earliest
+
+
+def failing_tests_in(logs: str) -> list[str]:
+    """Return pytest node ids reported as failing in the logs (CI or smoke-test output)."""
+    found = []
+    for line in logs.splitlines():
+        match = _PYTEST_FAILED.match(strip_line_prefix(line))
+        if match:
+            found.append(match["test"])
+    return found
+
+
+def keywords(exceptions: list[ParsedException], text: str) -> list[str]:
+    """Return identifiers and quoted values the incident names, most specific first."""
+    found: list[str] = []
+    for exc in exceptions:
+        found.extend(part for part in (exc.type, exc.message) if part)
+        found.extend(f.function for f in exc.frames if f.in_app and f.function)
+    found.extend(_QUOTED.findall(text))
+    return list(dict.fromkeys(found))[:50]
+
+
+def plan(incident: Incident) -> Signals:
+    """Parse the incident into the signals the other nodes work from."""
+    text = "\n".join(part for part in (incident.logs, incident.description) if part)
+    language, exceptions = parse_exceptions(text)
+    error_class, reason = classify(exceptions, incident.text())
+    failing = list(dict.fromkeys([*incident.failing_tests, *failing_tests_in(incident.logs)]))
+    questions = [
+        "Which change shipped shortly before the first error?",
+        "Which change last touched the lines in the stack frames?"
+        if exceptions
+        else "Which change's text matches the symptoms (no stack trace was found)?",
+        "Is a code change the cause at all, or is a dependency down?",
+    ]
+    return Signals(
+        exceptions=exceptions,
+        language=language,
+        error_class=error_class,
+        error_class_reason=reason,
+        first_error_at=first_error_time(incident),
+        services=[incident.service] if incident.service else [],
+        failing_tests=failing,
+        keywords=keywords(exceptions, incident.text()),
+        questions=questions,
+    )

@@ -1,0 +1,173 @@
+"""search-changes: rank the changes in the window by timing, stack-frame blame and text overlap."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sleuth.models import Candidate, Change, Deploy, Incident, Signals, StackFrame
+from sleuth.tools.deploys import shipped_times
+from sleuth.tools.lexical import bm25_scores
+from sleuth.tools.local_git import LocalGitHost
+from sleuth.tools.path_mapping import RepoPathIndex
+
+# Feature weights of the deterministic ranker. Blame of the failing line is the strongest evidence
+# that a change is involved; shared files and shared words are weaker and break ties.
+WEIGHTS = {
+    "blame_frame_line": 3.0,
+    "blame_near_frames": 1.5,
+    "frame_file_overlap": 1.0,
+    "lexical": 1.2,
+    "recency": 0.6,
+}
+NOT_SHIPPED_FACTOR = 0.1
+NEAR_LINES = 3
+MAX_FRAMES = 10
+FRAME_DECAY = 0.6
+DIFF_CHARS_FOR_TEXT = 20_000
+
+
+@dataclass
+class SearchResult:
+    """The ranked candidates, the frames mapped to repository files, and notes for the report."""
+
+    candidates: list[Candidate]
+    signals: Signals
+    notes: list[str]
+
+
+def map_frames(signals: Signals, repo_files: list[str]) -> Signals:
+    """Return signals whose frames carry the repository file they map to."""
+    index = RepoPathIndex(repo_files)
+    mapped = signals.model_copy(deep=True)
+    for exc in mapped.exceptions:
+        for frame in exc.frames:
+            frame.repo_path = index.lookup(frame.file)
+    return mapped
+
+
+def _weighted_frames(signals: Signals) -> list[tuple[StackFrame, float]]:
+    frames = [f for f in signals.app_frames() if f.repo_path and f.line]
+    unique: list[StackFrame] = []
+    seen: set[tuple[str, int]] = set()
+    for frame in frames:
+        key = (frame.repo_path or "", frame.line or 0)
+        if key not in seen:
+            seen.add(key)
+            unique.append(frame)
+    return [(frame, FRAME_DECAY**i) for i, frame in enumerate(unique[:MAX_FRAMES])]
+
+
+def _change_text(host: LocalGitHost, change: Change) -> str:
+    diff_lines = [
+        line[1:]
+        for line in host.diff(change.sha)[:DIFF_CHARS_FOR_TEXT].splitlines()
+        if line.startswith(("+", "-")) and not line.startswith(("+++", "---"))
+    ]
+    return "\n".join([change.title, change.body, " ".join(change.files), *diff_lines])
+
+
+def _query(incident: Incident, signals: Signals) -> str:
+    parts = [incident.title, incident.description, *signals.keywords]
+    for exc in signals.exceptions:
+        parts.extend(f.function or "" for f in exc.frames if f.in_app)
+        parts.extend(f.repo_path or "" for f in exc.frames if f.in_app)
+    return "\n".join(parts)
+
+
+def search_changes(
+    host: LocalGitHost,
+    incident: Incident,
+    signals: Signals,
+    ref: str,
+    branch: str | None,
+    window_days: int,
+    deploys: list[Deploy],
+) -> SearchResult:
+    """Return the candidate changes of the window, ranked, each with its feature values."""
+    signals = map_frames(signals, host.list_files(ref))
+    cutoff = signals.first_error_at
+    since = incident.started_at - timedelta(days=window_days)
+    changes = host.changes(branch or ref, since, min(cutoff, incident.started_at))
+    notes: list[str] = []
+    service_deploys = [d for d in deploys if incident.service in (None, d.service)]
+    shipped, deploy_notes = shipped_times(host, service_deploys, incident.service, cutoff)
+    notes.extend(deploy_notes)
+
+    weighted = _weighted_frames(signals)
+    total_weight = sum(weight for _, weight in weighted) or 1.0
+    line_hits: dict[str, float] = {}
+    near_hits: dict[str, float] = {}
+    for frame, weight in weighted:
+        start = max(1, (frame.line or 1) - NEAR_LINES)
+        blamed = host.blame(ref, frame.repo_path or "", start, (frame.line or 1) + NEAR_LINES)
+        if frame.line in blamed:
+            sha = blamed[frame.line][0]
+            line_hits[sha] = line_hits.get(sha, 0.0) + weight
+        for sha, _ in blamed.values():
+            near_hits[sha] = near_hits.get(sha, 0.0) + weight / (2 * NEAR_LINES + 1)
+
+    lexical = bm25_scores([_change_text(host, c) for c in changes], _query(incident, signals))
+    top_lexical = max(lexical, default=0.0) or 1.0
+
+    candidates = []
+    for change, text_score in zip(changes, lexical, strict=True):
+        shipped_at = shipped.get(change.sha)
+        if service_deploys:
+            timing = "shipped_before" if shipped_at and shipped_at < cutoff else "not_shipped"
+        else:
+            timing = "merged_before"
+        live_since = shipped_at or change.merged_at
+        hours_live = max(0.0, (cutoff - live_since).total_seconds() / 3600)
+        touched = set(change.files)
+        features = {
+            "blame_frame_line": line_hits.get(change.sha, 0.0) / total_weight,
+            "blame_near_frames": near_hits.get(change.sha, 0.0) / total_weight,
+            "frame_file_overlap": sum(w for f, w in weighted if f.repo_path in touched)
+            / total_weight,
+            "lexical": text_score / top_lexical,
+            "recency": 1.0 / (1.0 + hours_live / 24.0),
+        }
+        score = sum(WEIGHTS[name] * value for name, value in features.items())
+        if timing == "not_shipped":
+            score *= NOT_SHIPPED_FACTOR
+        candidates.append(
+            Candidate(
+                change=change,
+                shipped_at=shipped_at,
+                timing=timing,
+                features={k: round(v, 4) for k, v in features.items()},
+                score=round(score, 4),
+                reasons=_reasons(features, timing, shipped_at, cutoff),
+            )
+        )
+    candidates.sort(key=lambda c: (-c.score, -c.change.merged_at.timestamp()))
+    for rank, candidate in enumerate(candidates, start=1):
+        candidate.rank = rank
+    return SearchResult(candidates=candidates, signals=signals, notes=notes)
+
+
+def _reasons(
+    features: dict[str, float], timing: str, shipped_at: datetime | None, cutoff: datetime
+) -> list[str]:
+    reasons = []
+    if features["blame_frame_line"] > 0:
+        reasons.append("last changed a line named in the stack trace")
+    elif features["blame_near_frames"] > 0:
+        reasons.append("changed lines next to a stack-frame line")
+    if features["frame_file_overlap"] > 0:
+        reasons.append("touches a file in the stack trace")
+    if features["lexical"] >= 0.5:
+        reasons.append("its text shares terms with the incident")
+    if timing == "not_shipped":
+        reasons.append("ruled out on timing: not deployed before the first error")
+    elif shipped_at is not None:
+        reasons.append(f"shipped {_ago(cutoff - shipped_at)} before the first error")
+    return reasons
+
+
+def _ago(delta: timedelta) -> str:
+    minutes = delta.total_seconds() / 60
+    if minutes < 120:
+        return f"{minutes:.0f} min"
+    if minutes < 48 * 60:
+        return f"{minutes / 60:.0f} h"
+    return f"{minutes / 1440:.0f} days"

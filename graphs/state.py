@@ -1,0 +1,60 @@
+"""The investigation graph's three state schemas: what goes in, what nodes share, what comes out."""
+
+import operator
+from typing import Annotated, TypedDict
+
+from sleuth.models import Candidate, Deploy, Evidence, FixProposal, Hypothesis, Incident, Report, Signals
+
+
+def merge_timings(left: dict[str, float], right: dict[str, float]) -> dict[str, float]:
+    """Accumulate seconds per node across rounds."""
+    merged = dict(left)
+    for name, seconds in right.items():
+        merged[name] = round(merged.get(name, 0.0) + seconds, 3)
+    return merged
+
+
+class InvestigationInput(TypedDict):
+    """What a caller provides to start an investigation."""
+
+    incident: Incident
+    """The alert: title, description, logs, start time, service."""
+    repo: str
+    """Path of the local git repository (working tree or bare) to investigate."""
+    branch: str | None
+    """Branch whose first-parent chain holds the changes; None means HEAD."""
+    deploys: list[Deploy]
+    """Known deploy events; empty when unknown (timing then uses merge times)."""
+    window_days: int
+    """How far back before the incident to look for changes."""
+
+
+class InvestigationState(InvestigationInput, total=False):
+    """Everything the nodes share while investigating."""
+
+    ref: str
+    """The sha the branch pointed to when the incident started: the code that was running."""
+    signals: Signals
+    """What plan understood; search-changes adds the repository path of each frame."""
+    candidates: list[Candidate]
+    """Changes in the window, ranked, with their feature values."""
+    evidence: Annotated[list[Evidence], operator.add]
+    """Cited facts gathered by every reading round (accumulates)."""
+    hypotheses: list[Hypothesis]
+    """Ranked explanations from the latest hypothesize round."""
+    read_round: int
+    """How many reading rounds have run; bounds the hypothesize -> read loop."""
+    fix: FixProposal | None
+    """The drafted, tested fix, if a culprit was named."""
+    notes: Annotated[list[str], operator.add]
+    """Things the report should mention (unknown deploy shas, skipped steps)."""
+    timings: Annotated[dict[str, float], merge_timings]
+    """Seconds spent per node."""
+    report: Report
+    """The final report."""
+
+
+class InvestigationOutput(TypedDict):
+    """What an investigation returns."""
+
+    report: Report

@@ -1,0 +1,163 @@
+"""Settings: `~/.sleuth/config.toml`, overridden by a project `sleuth.toml`, overridden by env.
+
+Env overrides use `SLEUTH_<SECTION>__<KEY>` (e.g. `SLEUTH_SANDBOX__TIMEOUT_SECONDS=60`). Secrets are
+written as `env:NAME` and resolved once into `SecretStr`, so they never appear in reprs or errors.
+"""
+
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+
+from sleuth.errors import SleuthError
+
+PROJECT_FILE = "sleuth.toml"
+ENV_PREFIX = "SLEUTH_"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ServiceSettings(_Section):
+    """Where a service's code lives and how its tests run."""
+
+    repo: str
+    branch: str | None = None
+    test_command: list[str] | None = None
+
+
+class SandboxSettings(_Section):
+    """Limits for commands run in the investigation workspace."""
+
+    backend: Literal["bubblewrap"] = "bubblewrap"
+    timeout_seconds: float = 300.0
+    output_limit_bytes: int = 2_000_000
+
+
+class LLMSettings(_Section):
+    """An OpenAI-compatible chat model; unset means deterministic mode."""
+
+    model: str | None = None
+    base_url: str | None = None
+    api_key: SecretStr | None = None
+
+
+class GitHubSettings(_Section):
+    """GitHub access (used by later code hosts; never sent to a sandbox or a prompt)."""
+
+    token: SecretStr | None = None
+    base_url: str | None = None
+
+
+class Settings(_Section):
+    """The one typed settings object, read once per process."""
+
+    default_repo: str | None = None
+    window_days: int = Field(default=14, ge=1, le=3650)
+    services: dict[str, ServiceSettings] = Field(default_factory=dict)
+    sandbox: SandboxSettings = Field(default_factory=SandboxSettings)
+    llm: LLMSettings = Field(default_factory=LLMSettings)
+    github: GitHubSettings = Field(default_factory=GitHubSettings)
+
+    @field_validator("services", mode="before")
+    @classmethod
+    def _service_shorthand(cls, value: Any) -> Any:
+        # `[services] payments = "/srv/repos/payments"` is shorthand for `repo = ...`.
+        if isinstance(value, Mapping):
+            return {k: {"repo": v} if isinstance(v, str) else v for k, v in value.items()}
+        return value
+
+    def repo_for(self, service: str | None) -> str:
+        """Return the repository configured for a service, falling back to `default_repo`."""
+        if service and service in self.services:
+            return self.services[service].repo
+        if self.default_repo:
+            return self.default_repo
+        raise SleuthError(
+            f"no repository configured for service {service!r}",
+            hint="pass --repo PATH or set default_repo / [services.NAME] in sleuth.toml",
+        )
+
+    def service_settings(self, service: str | None) -> ServiceSettings | None:
+        """Return a service's settings, if configured."""
+        return self.services.get(service) if service else None
+
+
+def _merge(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as exc:
+        raise SleuthError(f"{path}: invalid TOML: {exc}") from None
+    except OSError as exc:
+        raise SleuthError(f"{path}: cannot read config: {exc.strerror}") from None
+
+
+def _env_overrides(env: Mapping[str, str]) -> dict[str, Any]:
+    overrides: dict[str, Any] = {}
+    for name, value in env.items():
+        if not name.startswith(ENV_PREFIX) or name in ("SLEUTH_HOME", "SLEUTH_CONFIG"):
+            continue
+        path = name[len(ENV_PREFIX) :].lower().split("__")
+        node = overrides
+        for part in path[:-1]:
+            node = node.setdefault(part, {})
+        node[path[-1]] = value
+    return overrides
+
+
+def _resolve_secrets(value: Any, env: Mapping[str, str], where: str = "") -> Any:
+    if isinstance(value, dict):
+        return {k: _resolve_secrets(v, env, f"{where}.{k}" if where else k) for k, v in value.items()}
+    if isinstance(value, str) and value.startswith("env:"):
+        name = value[len("env:") :]
+        if name not in env:
+            raise SleuthError(
+                f"config {where} refers to environment variable {name}, which is not set",
+                hint=f"export {name}=… or remove {where} from the config",
+            )
+        return env[name]
+    return value
+
+
+def config_paths(project_dir: Path | None = None, env: Mapping[str, str] | None = None) -> list[Path]:
+    """Return the config files read, lowest precedence first."""
+    env = os.environ if env is None else env
+    home = Path(env.get("SLEUTH_HOME", Path.home() / ".sleuth"))
+    paths = [home / "config.toml", (project_dir or Path.cwd()) / PROJECT_FILE]
+    if env.get("SLEUTH_CONFIG"):
+        paths.append(Path(env["SLEUTH_CONFIG"]))
+    return paths
+
+
+def load_settings(
+    project_dir: Path | None = None, env: Mapping[str, str] | None = None
+) -> Settings:
+    """Read and validate the settings: user file, then project file, then environment."""
+    env = os.environ if env is None else env
+    data: dict[str, Any] = {}
+    for path in config_paths(project_dir, env):
+        if path.is_file():
+            data = _merge(data, _read_toml(path))
+    data = _merge(data, _env_overrides(env))
+    data = _resolve_secrets(data, env)
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        location = ".".join(str(part) for part in first["loc"])
+        raise SleuthError(f"invalid setting {location}: {first['msg']}") from None

@@ -1,0 +1,86 @@
+"""Loading incidents and deploy files, with errors that name the file and the problem."""
+
+import csv
+import json
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from sleuth.errors import SleuthError
+from sleuth.models import Deploy, Incident
+
+MAX_INPUT_BYTES = 50_000_000
+
+
+def _read_text(path: Path) -> str:
+    if not path.is_file():
+        raise SleuthError(f"file not found: {path}")
+    if path.stat().st_size > MAX_INPUT_BYTES:
+        raise SleuthError(f"{path} is larger than {MAX_INPUT_BYTES // 1_000_000} MB", hint="trim the logs")
+    data = path.read_bytes()
+    if b"\x00" in data[:8192]:
+        raise SleuthError(f"{path} is binary, not an incident file")
+    return data.decode("utf-8", errors="replace")
+
+
+def _first_error(exc: ValidationError) -> str:
+    first = exc.errors()[0]
+    where = ".".join(str(part) for part in first["loc"]) or "(top level)"
+    return f"{where}: {first['msg']}"
+
+
+def parse_incident(data: Any, source: str = "incident") -> Incident:
+    """Validate incident data (a mapping) into an Incident."""
+    if not isinstance(data, dict):
+        raise SleuthError(f"{source}: an incident must be a JSON/YAML object, got {type(data).__name__}")
+    try:
+        incident = Incident.model_validate(data)
+    except ValidationError as exc:
+        raise SleuthError(f"{source}: invalid incident: {_first_error(exc)}") from None
+    if not (incident.title or incident.description or incident.logs):
+        raise SleuthError(f"{source}: the incident needs a title, description or logs")
+    return incident
+
+
+def load_incident(path: Path) -> Incident:
+    """Read an incident from a .json or .yaml/.yml file."""
+    text = _read_text(path)
+    try:
+        if path.suffix.lower() in (".yaml", ".yml"):
+            import yaml
+
+            data = yaml.safe_load(text)
+        else:
+            data = json.loads(text)
+    except (ValueError, ImportError) as exc:
+        raise SleuthError(f"{path}: not valid {path.suffix.lstrip('.') or 'JSON'}: {exc}") from None
+    return parse_incident(data, str(path))
+
+
+def load_deploys(path: Path) -> list[Deploy]:
+    """Read deploy events from JSON (a list), JSON Lines or CSV (service,environment,sha,at,status)."""
+    text = _read_text(path)
+    rows: list[tuple[int, Any]] = []
+    if path.suffix.lower() == ".csv":
+        rows = list(enumerate(csv.DictReader(text.splitlines()), start=2))
+    elif text.lstrip().startswith("["):
+        try:
+            rows = list(enumerate(json.loads(text), start=1))
+        except ValueError as exc:
+            raise SleuthError(f"{path}: not valid JSON: {exc}") from None
+    else:
+        for number, line in enumerate(text.splitlines(), start=1):
+            if line.strip():
+                try:
+                    rows.append((number, json.loads(line)))
+                except ValueError as exc:
+                    raise SleuthError(f"{path}:{number}: not valid JSON: {exc}") from None
+    deploys = []
+    for number, row in rows:
+        try:
+            deploys.append(Deploy.model_validate({k: v for k, v in row.items() if v not in (None, "")}))
+        except (ValidationError, AttributeError) as exc:
+            detail = _first_error(exc) if isinstance(exc, ValidationError) else "not an object"
+            raise SleuthError(f"{path}:{number}: invalid deploy: {detail}") from None
+    return deploys

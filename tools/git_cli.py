@@ -1,0 +1,51 @@
+"""Running the git CLI: argument lists, a timeout on every call, errors that say what failed."""
+
+import subprocess
+from pathlib import Path
+
+from sleuth.errors import SleuthError
+
+GIT_TIMEOUT_SECONDS = 120.0
+# Never let a repository's config or the user's run hooks, pagers or credential helpers.
+_SAFE_ENV = {
+    "GIT_TERMINAL_PROMPT": "0",
+    "GIT_CONFIG_NOSYSTEM": "1",
+    "GIT_PAGER": "cat",
+    "LC_ALL": "C.UTF-8",
+}
+
+
+def git_env() -> dict[str, str]:
+    """Return a minimal environment for git: no tokens, no prompts, no user config."""
+    import os
+
+    env = {key: os.environ[key] for key in ("PATH", "TMPDIR") if key in os.environ}
+    env.update(_SAFE_ENV)
+    env["HOME"] = env.get("TMPDIR", "/tmp")
+    return env
+
+
+def run_git(
+    repo: Path, *args: str, check: bool = True, timeout: float = GIT_TIMEOUT_SECONDS
+) -> subprocess.CompletedProcess[str]:
+    """Run `git -C repo args…` and return the completed process (text, utf-8, replace errors)."""
+    command = ["git", "-C", str(repo), "-c", "core.quotepath=off", *args]
+    try:
+        result = subprocess.run(
+            command,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+            timeout=timeout,
+            env=git_env(),
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        raise SleuthError(f"git {args[0]} timed out after {timeout:.0f}s in {repo}") from None
+    except FileNotFoundError:
+        raise SleuthError("git is not installed", hint="apt-get install git") from None
+    if check and result.returncode != 0:
+        detail = (result.stderr.strip().splitlines() or ["no output"])[-1]
+        raise SleuthError(f"git {args[0]} failed in {repo}: {detail}")
+    return result

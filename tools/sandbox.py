@@ -1,0 +1,148 @@
+"""The investigation workspace: a clone of the repo, and commands run in isolation over it.
+
+`BubblewrapSandbox` runs every command under bubblewrap: no network (`--unshare-all`), the system
+read-only, only the workspace writable, a scrubbed environment, a wall-clock limit and an output
+cap. The workspace lives in a fresh temporary directory that `destroy()` removes.
+"""
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Protocol, Self
+
+from pydantic import BaseModel
+
+from sleuth.errors import SleuthError
+from sleuth.tools.git_cli import run_git
+
+WORKSPACE_MOUNT = "/workspace"
+_SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/etc/alternatives")
+
+
+class CommandResult(BaseModel):
+    """What a sandboxed command did."""
+
+    command: list[str]
+    exit_code: int | None
+    output: str
+    timed_out: bool = False
+    truncated: bool = False
+    seconds: float = 0.0
+
+
+class Sandbox(Protocol):
+    """An isolated workspace holding one clone of a repository."""
+
+    repo_dir: Path
+
+    def clone(self, source: Path, ref: str) -> Path:
+        """Clone source into the workspace and check out ref (detached); return the clone."""
+        ...
+
+    def run(self, command: list[str], timeout: float | None = None) -> CommandResult:
+        """Run a command in the clone, isolated, with a time limit and output cap."""
+        ...
+
+    def destroy(self) -> None:
+        """Delete the workspace and everything in it."""
+        ...
+
+
+def _bwrap_binary() -> str:
+    path = shutil.which("bwrap")
+    if path is None:
+        raise SleuthError(
+            "bubblewrap (bwrap) is not installed; sleuth runs repository code only inside it",
+            hint="sudo apt-get install -y bubblewrap",
+        )
+    return path
+
+
+class BubblewrapSandbox:
+    """A temporary workspace whose commands run under bubblewrap with no network."""
+
+    def __init__(self, timeout_seconds: float = 300.0, output_limit_bytes: int = 2_000_000) -> None:
+        self.bwrap = _bwrap_binary()
+        self.timeout_seconds = timeout_seconds
+        self.output_limit_bytes = output_limit_bytes
+        self.root = Path(tempfile.mkdtemp(prefix="sleuth-ws-"))
+        self.repo_dir = self.root / "repo"
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.destroy()
+
+    def clone(self, source: Path, ref: str) -> Path:
+        """Clone source (local, no hard links) and check out ref detached."""
+        run_git(self.root, "clone", "--quiet", "--no-hardlinks", "--no-checkout", str(source.resolve()), "repo")
+        run_git(self.repo_dir, "checkout", "--quiet", "--detach", ref)
+        # The clone must not point back at the host path: the sandbox sees only the workspace.
+        run_git(self.repo_dir, "remote", "remove", "origin")
+        return self.repo_dir
+
+    def _bwrap_args(self) -> list[str]:
+        args = [self.bwrap, "--unshare-all", "--die-with-parent", "--new-session"]
+        for directory in _SYSTEM_DIRS:
+            if os.path.islink(directory):
+                args += ["--symlink", os.readlink(directory), directory]
+            elif os.path.isdir(directory):
+                args += ["--ro-bind", directory, directory]
+        # The interpreter that runs the repository's tests (and its virtualenv), read-only.
+        for prefix in {sys.base_prefix, sys.prefix}:
+            args += ["--ro-bind", prefix, prefix]
+        args += [
+            "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
+            "--bind", str(self.root), WORKSPACE_MOUNT,
+            "--chdir", f"{WORKSPACE_MOUNT}/repo",
+            "--clearenv",
+            "--setenv", "PATH", f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
+            "--setenv", "HOME", "/tmp",
+            "--setenv", "LANG", "C.UTF-8",
+            "--setenv", "PYTHONDONTWRITEBYTECODE", "1",
+            "--setenv", "GIT_CONFIG_NOSYSTEM", "1",
+        ]
+        return args
+
+    def run(self, command: list[str], timeout: float | None = None) -> CommandResult:
+        """Run a command in the clone under bubblewrap; kill its process tree on timeout."""
+        if not self.root.exists():
+            raise SleuthError("the sandbox workspace was already destroyed")
+        limit = timeout if timeout is not None else self.timeout_seconds
+        started = time.monotonic()
+        with tempfile.TemporaryFile() as sink:
+            process = subprocess.Popen(
+                [*self._bwrap_args(), "--", *command],
+                stdin=subprocess.DEVNULL,
+                stdout=sink,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+            timed_out = False
+            try:
+                process.wait(timeout=limit)
+            except subprocess.TimeoutExpired:
+                timed_out = True
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+            size = sink.tell()
+            sink.seek(max(0, size - self.output_limit_bytes))
+            output = sink.read().decode("utf-8", errors="replace")
+        return CommandResult(
+            command=command,
+            exit_code=None if timed_out else process.returncode,
+            output=output,
+            timed_out=timed_out,
+            truncated=size > self.output_limit_bytes,
+            seconds=time.monotonic() - started,
+        )
+
+    def destroy(self) -> None:
+        """Delete the workspace (idempotent)."""
+        shutil.rmtree(self.root, ignore_errors=True)
