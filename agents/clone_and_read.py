@@ -27,7 +27,17 @@ def read_excerpt(sandbox: Sandbox, path: str, line: int, context: int = CONTEXT_
     start = max(1, line - context)
     end = min(len(lines), line + context)
     result = sandbox.run(
-        ["git", "blame", "--first-parent", "--porcelain", "-L", f"{start},{end}", "HEAD", "--", path],
+        [
+            "git",
+            "blame",
+            "--first-parent",
+            "--porcelain",
+            "-L",
+            f"{start},{end}",
+            "HEAD",
+            "--",
+            path,
+        ],
         timeout=60,
     )
     blame = parse_blame_porcelain(result.output) if result.exit_code == 0 else {}
@@ -77,9 +87,7 @@ def _frame_evidence(sandbox: Sandbox, signals: Signals, titles: dict[str, str]) 
     return evidence
 
 
-def _suspect_evidence(
-    sandbox: Sandbox, candidates: list[Candidate], diffs: dict[str, str]
-) -> list[Evidence]:
+def _suspect_evidence(sandbox: Sandbox, candidates: list[Candidate], diffs: dict[str, str]) -> list[Evidence]:
     """Read what the leading suspects changed, in the current tree: code the frames may not name."""
     from unidiff import PatchSet
 
@@ -87,7 +95,7 @@ def _suspect_evidence(
     for candidate in candidates[:MAX_SUSPECTS]:
         try:
             patch = PatchSet(diffs.get(candidate.change.sha, ""))
-        except Exception:  # noqa: BLE001 - an unparsable diff only costs this evidence
+        except Exception:
             continue
         for patched in patch:
             if patched.is_removed_file or not (sandbox.repo_dir / patched.path).is_file():

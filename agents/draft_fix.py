@@ -20,15 +20,33 @@ def _origin_lines(sandbox: Sandbox, path: str, line: int, culprit: str) -> set[i
     """Return the culprit's own line numbers for the lines it left around the faulty line."""
     start = max(1, line - BLAME_CONTEXT)
     result = sandbox.run(
-        ["git", "blame", "--first-parent", "--porcelain", "-L", f"{start},{line + BLAME_CONTEXT}",
-         "HEAD", "--", path],
+        [
+            "git",
+            "blame",
+            "--first-parent",
+            "--porcelain",
+            "-L",
+            f"{start},{line + BLAME_CONTEXT}",
+            "HEAD",
+            "--",
+            path,
+        ],
         timeout=60,
     )
     if result.exit_code != 0:
         # The range may run past the end of the file; blame the faulty line alone.
         result = sandbox.run(
-            ["git", "blame", "--first-parent", "--porcelain", "-L", f"{line},{line}", "HEAD",
-             "--", path],
+            [
+                "git",
+                "blame",
+                "--first-parent",
+                "--porcelain",
+                "-L",
+                f"{line},{line}",
+                "HEAD",
+                "--",
+                path,
+            ],
             timeout=60,
         )
     blamed = parse_blame_porcelain(result.output) if result.exit_code == 0 else {}
@@ -67,19 +85,21 @@ def _apply_reverse(sandbox: Sandbox, patch: str) -> bool:
 def _validate(reproducers: list[str], before: TestRun, after: TestRun) -> tuple[bool, str]:
     broken = sorted(set(before.passed) & set(after.failed))
     if broken:
-        return False, f"not validated: the fix breaks {len(broken)} passing test(s): {', '.join(broken[:5])}"
-    if not reproducers:
-        return False, (
-            f"not validated: no reproducer is known; {len(after.passed)} test(s) pass and none broke"
+        return (
+            False,
+            f"not validated: the fix breaks {len(broken)} passing test(s): {', '.join(broken[:5])}",
         )
+    if not reproducers:
+        return False, (f"not validated: no reproducer is known; {len(after.passed)} test(s) pass and none broke")
     still_failing = [t for t in reproducers if t not in after.passed]
     if still_failing:
-        return False, f"not validated: reproducer(s) still fail after the fix: {', '.join(still_failing)}"
+        return (
+            False,
+            f"not validated: reproducer(s) still fail after the fix: {', '.join(still_failing)}",
+        )
     not_reproducing = [t for t in reproducers if t not in before.failed]
     if not_reproducing:
-        return False, (
-            "not validated: reproducer(s) did not fail before the fix: " + ", ".join(not_reproducing)
-        )
+        return False, ("not validated: reproducer(s) did not fail before the fix: " + ", ".join(not_reproducing))
     return True, (
         f"validated: {len(reproducers)} reproducer(s) failed before and pass after; "
         f"{len(before.passed)} previously passing test(s) still pass"
@@ -107,8 +127,14 @@ def draft_fix(
     applied = _apply_reverse(sandbox, patch)
     if not applied:
         return FixProposal(
-            strategy="revert_hunks", culprit_sha=culprit, diff=patch, files=[hypothesis.file],
-            applied=False, validated=False, reproducers=reproducers, before=before,
+            strategy="revert_hunks",
+            culprit_sha=culprit,
+            diff=patch,
+            files=[hypothesis.file],
+            applied=False,
+            validated=False,
+            reproducers=reproducers,
+            before=before,
             validation_summary="not validated: the revert does not apply to the current code",
         )
     fix_diff = sandbox.run(["git", "diff"], timeout=60).output

@@ -70,7 +70,7 @@ def _explain(candidate: Candidate, path: str | None, line: int | None, signals: 
     symptom = f"{error.type}: {error.message}" if error and error.type else "the reported failure"
     because = "; ".join(candidate.reasons) or "it is the best textual match"
     return (
-        f"{change.short_sha} \"{change.title}\" by {change.author} changed {where}, where "
+        f'{change.short_sha} "{change.title}" by {change.author} changed {where}, where '
         f"{symptom} is raised. Evidence: {because}."
     )
 
@@ -86,9 +86,9 @@ def hypothesize(candidates: list[Candidate], signals: Signals, evidence: list[Ev
         hypotheses.append(
             Hypothesis(
                 rank=0,
-                confidence=confidence(candidate, runner_up) if index == 0 else round(
-                    confidence(candidate, runner_up) * 0.5, 2
-                ),
+                confidence=confidence(candidate, runner_up)
+                if index == 0
+                else round(confidence(candidate, runner_up) * 0.5, 2),
                 error_class=signals.error_class,
                 culprit_sha=candidate.change.sha,
                 culprit_title=candidate.change.title,
@@ -107,7 +107,7 @@ def hypothesize(candidates: list[Candidate], signals: Signals, evidence: list[Ev
                 error_class=signals.error_class,
                 culprit_sha=candidate.change.sha,
                 culprit_title=candidate.change.title,
-                explanation=f"{candidate.change.short_sha} \"{candidate.change.title}\" was merged "
+                explanation=f'{candidate.change.short_sha} "{candidate.change.title}" was merged '
                 "but not deployed before the first error, so it cannot have caused it.",
                 discounted=True,
             )
@@ -127,9 +127,7 @@ def hypothesize(candidates: list[Candidate], signals: Signals, evidence: list[Ev
                 else "no change in the window is tied to the failing code"
             )
             + ", and no change in the window last touched a line in the stack trace.",
-            evidence=[
-                Evidence(kind="log", summary=f"{e.type}: {e.message}") for e in signals.exceptions[-1:]
-            ],
+            evidence=[Evidence(kind="log", summary=f"{e.type}: {e.message}") for e in signals.exceptions[-1:]],
         )
         for hypothesis in hypotheses:
             hypothesis.discounted = True

@@ -65,7 +65,10 @@ def search_changes_node(state: State, runtime: Ctx) -> State:
             hint="widen --window-days or check --branch",
         )
     top = result.candidates[0]
-    _progress("search_changes", f"{len(result.candidates)} candidates; top {top.change.short_sha} {top.change.title!r}")
+    _progress(
+        "search_changes",
+        f"{len(result.candidates)} candidates; top {top.change.short_sha} {top.change.title!r}",
+    )
     return {
         "candidates": result.candidates,
         "signals": result.signals,
@@ -84,7 +87,11 @@ def clone_and_read_node(state: State, runtime: Ctx) -> State:
     diffs = {c.change.sha: host.diff(c.change.sha) for c in state["candidates"][:3]}
     evidence = clone_and_read(sandbox, state["signals"], state["candidates"], diffs, state["read_round"])
     _progress("clone_and_read", f"round {state['read_round'] + 1}: {len(evidence)} piece(s) of evidence")
-    return {"evidence": evidence, "read_round": state["read_round"] + 1, **_timed("clone_and_read", started)}
+    return {
+        "evidence": evidence,
+        "read_round": state["read_round"] + 1,
+        **_timed("clone_and_read", started),
+    }
 
 
 def hypothesize_node(state: State, runtime: Ctx) -> State:
@@ -129,5 +136,3 @@ def report_node(state: State, runtime: Ctx) -> State:
     report = build_report(state)
     _progress("report", report.verdict)
     return {"report": report}
-
-

@@ -7,9 +7,7 @@ from sleuth.models import ErrorClass, Incident, ParsedException, Signals
 from sleuth.tools.stacktrace import parse_exceptions
 from sleuth.tools.stacktrace.common import strip_line_prefix
 
-_TIMESTAMP = re.compile(
-    r"(?P<ts>\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?)"
-)
+_TIMESTAMP = re.compile(r"(?P<ts>\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?)")
 _ERROR_LINE = re.compile(r"\b(?:ERROR|CRITICAL|FATAL|Traceback|Exception|panic:)", re.I)
 _PYTEST_FAILED = re.compile(r"^(?:FAILED|ERROR) (?P<test>[^\s:]+\.py::\S+)")
 _QUOTED = re.compile(r"""['"`]([^'"`\s]{2,60})['"`]""")

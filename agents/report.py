@@ -13,7 +13,7 @@ def verdict(state: dict[str, Any]) -> str:
     fix = state.get("fix")
     fixed = f"; fix {'validated' if fix.validated else 'NOT validated'}" if fix else ""
     return (
-        f"Culprit {top.culprit_sha[:10]} \"{top.culprit_title}\" at "
+        f'Culprit {top.culprit_sha[:10]} "{top.culprit_title}" at '
         f"{top.file}:{top.line} (confidence {top.confidence:.2f}){fixed}"
     )
 

@@ -86,7 +86,8 @@ def search_changes(
     signals = map_frames(signals, host.list_files(ref))
     cutoff = signals.first_error_at
     since = incident.started_at - timedelta(days=window_days)
-    changes = host.changes(branch or ref, since, min(cutoff, incident.started_at))
+    # Changes come from the branch (some may not have shipped yet); blame reads the running ref.
+    changes = host.changes(branch, since, min(cutoff, incident.started_at))
     notes: list[str] = []
     service_deploys = [d for d in deploys if incident.service in (None, d.service)]
     shipped, deploy_notes = shipped_times(host, service_deploys, incident.service, cutoff)
@@ -121,8 +122,7 @@ def search_changes(
         features = {
             "blame_frame_line": line_hits.get(change.sha, 0.0) / total_weight,
             "blame_near_frames": near_hits.get(change.sha, 0.0) / total_weight,
-            "frame_file_overlap": sum(w for f, w in weighted if f.repo_path in touched)
-            / total_weight,
+            "frame_file_overlap": sum(w for f, w in weighted if f.repo_path in touched) / total_weight,
             "lexical": text_score / top_lexical,
             "recency": 1.0 / (1.0 + hours_live / 24.0),
         }
@@ -145,9 +145,7 @@ def search_changes(
     return SearchResult(candidates=candidates, signals=signals, notes=notes)
 
 
-def _reasons(
-    features: dict[str, float], timing: str, shipped_at: datetime | None, cutoff: datetime
-) -> list[str]:
+def _reasons(features: dict[str, float], timing: str, shipped_at: datetime | None, cutoff: datetime) -> list[str]:
     reasons = []
     if features["blame_frame_line"] > 0:
         reasons.append("last changed a line named in the stack trace")

@@ -15,7 +15,7 @@ from sleuth.agents.nodes import (
 from sleuth.graphs.state import InvestigationInput, InvestigationOutput, InvestigationState
 
 
-def build_graph(checkpointer=None):  # noqa: ANN001, ANN201 - LangGraph's own types
+def build_graph(checkpointer=None):
     """Build and compile the investigation graph."""
     graph = StateGraph(
         InvestigationState,
@@ -34,9 +34,7 @@ def build_graph(checkpointer=None):  # noqa: ANN001, ANN201 - LangGraph's own ty
     graph.add_edge("plan", "search_changes")
     graph.add_edge("search_changes", "clone_and_read")
     graph.add_edge("clone_and_read", "hypothesize")
-    graph.add_conditional_edges(
-        "hypothesize", route_after_hypothesize, ["clone_and_read", "draft_fix", "report"]
-    )
+    graph.add_conditional_edges("hypothesize", route_after_hypothesize, ["clone_and_read", "draft_fix", "report"])
     graph.add_edge("draft_fix", "report")
     graph.add_edge("report", END)
     return graph.compile(checkpointer=checkpointer, name="investigation")

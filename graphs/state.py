@@ -3,7 +3,16 @@
 import operator
 from typing import Annotated, TypedDict
 
-from sleuth.models import Candidate, Deploy, Evidence, FixProposal, Hypothesis, Incident, Report, Signals
+from sleuth.models import (
+    Candidate,
+    Deploy,
+    Evidence,
+    FixProposal,
+    Hypothesis,
+    Incident,
+    Report,
+    Signals,
+)
 
 
 def merge_timings(left: dict[str, float], right: dict[str, float]) -> dict[str, float]:

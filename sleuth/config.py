@@ -144,9 +144,7 @@ def config_paths(project_dir: Path | None = None, env: Mapping[str, str] | None 
     return paths
 
 
-def load_settings(
-    project_dir: Path | None = None, env: Mapping[str, str] | None = None
-) -> Settings:
+def load_settings(project_dir: Path | None = None, env: Mapping[str, str] | None = None) -> Settings:
     """Read and validate the settings: user file, then project file, then environment."""
     env = os.environ if env is None else env
     data: dict[str, Any] = {}

@@ -75,7 +75,8 @@ class ParsedException(_Model):
     frames: list[StackFrame] = Field(default_factory=list)
     language: str | None = None
     innermost_first: bool = Field(
-        default=True, description="False for Python and Ruby 2.5-2.7 'most recent call last' output."
+        default=True,
+        description="False for Python and Ruby 2.5-2.7 'most recent call last' output.",
     )
 
     def frames_innermost_first(self) -> list[StackFrame]:

@@ -34,7 +34,12 @@ def to_markdown(report: Report, max_candidates: int = 10) -> str:
     for hyp in report.hypotheses:
         status = " (discounted)" if hyp.discounted else ""
         culprit = f"`{hyp.culprit_sha[:10]}` {hyp.culprit_title}" if hyp.culprit_sha else "no code change"
-        lines += [f"### {hyp.rank}. {culprit} — confidence {hyp.confidence:.2f}{status}", "", hyp.explanation, ""]
+        lines += [
+            f"### {hyp.rank}. {culprit} — confidence {hyp.confidence:.2f}{status}",
+            "",
+            hyp.explanation,
+            "",
+        ]
         if hyp.file:
             lines += [f"Faulty location: `{hyp.file}:{hyp.line}`", ""]
         highlight = {hyp.culprit_sha} if hyp.culprit_sha else set()
@@ -45,7 +50,12 @@ def to_markdown(report: Report, max_candidates: int = 10) -> str:
             if item.excerpt and not hyp.discounted:
                 lines += ["", *_excerpt(item.excerpt, highlight), ""]
         lines.append("")
-    lines += ["## Candidate changes", "", "| rank | change | title | timing | score | why |", "|---|---|---|---|---|---|"]
+    lines += [
+        "## Candidate changes",
+        "",
+        "| rank | change | title | timing | score | why |",
+        "|---|---|---|---|---|---|",
+    ]
     for cand in report.candidates[:max_candidates]:
         title = cand.change.title.replace("|", "\\|")
         lines.append(
@@ -55,7 +65,12 @@ def to_markdown(report: Report, max_candidates: int = 10) -> str:
     lines.append("")
     if report.fix:
         fix = report.fix
-        lines += ["## Drafted fix", "", f"Strategy: {fix.strategy} of `{fix.culprit_sha[:10]}`. **{fix.validation_summary}**", ""]
+        lines += [
+            "## Drafted fix",
+            "",
+            f"Strategy: {fix.strategy} of `{fix.culprit_sha[:10]}`. **{fix.validation_summary}**",
+            "",
+        ]
         lines += ["```diff", fix.diff.rstrip(), "```", ""]
         for label, run in (("before", fix.before), ("after", fix.after)):
             if run:

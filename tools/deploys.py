@@ -26,8 +26,10 @@ def shipped_times(
             break
         try:
             sha = host.resolve(deploy.sha)
-        except Exception:  # noqa: BLE001 - an unknown sha is reported, not fatal
-            notes.append(f"deploy of {deploy.service} at {deploy.at:%Y-%m-%d %H:%M} names unknown sha {deploy.sha[:12]}")
+        except Exception:
+            notes.append(
+                f"deploy of {deploy.service} at {deploy.at:%Y-%m-%d %H:%M} names unknown sha {deploy.sha[:12]}"
+            )
             continue
         for carried in host.rev_list(previous, sha):
             shipped.setdefault(carried, deploy.at)
@@ -38,7 +40,6 @@ def shipped_times(
 def deployed_sha_at(deploys: list[Deploy], service: str | None, moment: datetime) -> str | None:
     """Return the sha the service was running at a moment (its last successful deploy before it)."""
     before = [
-        d for d in deploys
-        if d.status == "success" and d.at <= moment and (service is None or d.service == service)
+        d for d in deploys if d.status == "success" and d.at <= moment and (service is None or d.service == service)
     ]
     return max(before, key=lambda d: d.at).sha if before else None

@@ -7,9 +7,46 @@ from collections.abc import Sequence
 _TOKEN = re.compile(r"[A-Za-z_][A-Za-z0-9_]{2,}")
 _SPLIT_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _STOPWORDS = frozenset(
-    "the and for with that this from not are was were has have had but into when then than "
-    "line file traceback most recent call last error exception self none true false return "
-    "def class import raise error".split()
+    [
+        "the",
+        "and",
+        "for",
+        "with",
+        "that",
+        "this",
+        "from",
+        "not",
+        "are",
+        "was",
+        "were",
+        "has",
+        "have",
+        "had",
+        "but",
+        "into",
+        "when",
+        "then",
+        "than",
+        "line",
+        "file",
+        "traceback",
+        "most",
+        "recent",
+        "call",
+        "last",
+        "error",
+        "exception",
+        "self",
+        "none",
+        "true",
+        "false",
+        "return",
+        "def",
+        "class",
+        "import",
+        "raise",
+        "error",
+    ]
 )
 
 
@@ -37,9 +74,7 @@ def bm25_scores(documents: Sequence[str], query: str, max_terms: int = 64) -> li
             [(index, " ".join(tokens(doc))) for index, doc in enumerate(documents)],
         )
         match = " OR ".join(f'"{term}"' for term in terms)
-        rows = connection.execute(
-            "SELECT rowid, bm25(docs) FROM docs WHERE docs MATCH ?", (match,)
-        ).fetchall()
+        rows = connection.execute("SELECT rowid, bm25(docs) FROM docs WHERE docs MATCH ?", (match,)).fetchall()
     finally:
         connection.close()
     scores = [0.0] * len(documents)

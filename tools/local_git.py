@@ -48,9 +48,7 @@ class LocalGitHost:
             raise SleuthError(f"repository not found: {self.path}", hint="check --repo")
         probe = run_git(self.path, "rev-parse", "--git-dir", check=False)
         if probe.returncode != 0:
-            raise SleuthError(
-                f"not a git repository: {self.path}", hint="point --repo at a clone or bare repo"
-            )
+            raise SleuthError(f"not a git repository: {self.path}", hint="point --repo at a clone or bare repo")
         if run_git(self.path, "rev-parse", "--verify", "-q", "HEAD", check=False).returncode:
             raise SleuthError(f"repository has no commits: {self.path}")
         self.name = self.path.name.removesuffix(".git")
@@ -66,9 +64,7 @@ class LocalGitHost:
         """Return the sha the branch pointed to just before a moment (by commit date)."""
         ref = branch or "HEAD"
         self.resolve(ref)
-        result = run_git(
-            self.path, "rev-list", "--first-parent", "-1", f"--before={moment.isoformat()}", ref
-        )
+        result = run_git(self.path, "rev-list", "--first-parent", "-1", f"--before={moment.isoformat()}", ref)
         sha = result.stdout.strip()
         if not sha:
             raise SleuthError(f"{ref} has no commits before {moment.isoformat()} in {self.path}")

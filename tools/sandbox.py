@@ -81,7 +81,15 @@ class BubblewrapSandbox:
 
     def clone(self, source: Path, ref: str) -> Path:
         """Clone source (local, no hard links) and check out ref detached."""
-        run_git(self.root, "clone", "--quiet", "--no-hardlinks", "--no-checkout", str(source.resolve()), "repo")
+        run_git(
+            self.root,
+            "clone",
+            "--quiet",
+            "--no-hardlinks",
+            "--no-checkout",
+            str(source.resolve()),
+            "repo",
+        )
         run_git(self.repo_dir, "checkout", "--quiet", "--detach", ref)
         # The clone must not point back at the host path: the sandbox sees only the workspace.
         run_git(self.repo_dir, "remote", "remove", "origin")
@@ -98,15 +106,33 @@ class BubblewrapSandbox:
         for prefix in {sys.base_prefix, sys.prefix}:
             args += ["--ro-bind", prefix, prefix]
         args += [
-            "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
-            "--bind", str(self.root), WORKSPACE_MOUNT,
-            "--chdir", f"{WORKSPACE_MOUNT}/repo",
+            "--proc",
+            "/proc",
+            "--dev",
+            "/dev",
+            "--tmpfs",
+            "/tmp",
+            "--bind",
+            str(self.root),
+            WORKSPACE_MOUNT,
+            "--chdir",
+            f"{WORKSPACE_MOUNT}/repo",
             "--clearenv",
-            "--setenv", "PATH", f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
-            "--setenv", "HOME", "/tmp",
-            "--setenv", "LANG", "C.UTF-8",
-            "--setenv", "PYTHONDONTWRITEBYTECODE", "1",
-            "--setenv", "GIT_CONFIG_NOSYSTEM", "1",
+            "--setenv",
+            "PATH",
+            f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
+            "--setenv",
+            "HOME",
+            "/tmp",
+            "--setenv",
+            "LANG",
+            "C.UTF-8",
+            "--setenv",
+            "PYTHONDONTWRITEBYTECODE",
+            "1",
+            "--setenv",
+            "GIT_CONFIG_NOSYSTEM",
+            "1",
         ]
         return args
 

@@ -75,14 +75,25 @@ def _daily_deploys(service: str, timeline: list[tuple[datetime, str]], last_day:
 
 def _log_lines(text: str, start: datetime, repo: Path) -> list[str]:
     text = text.replace(str(repo), APP_ROOT)
-    return [f"{(start + timedelta(milliseconds=3 * i)).isoformat(timespec='milliseconds').replace('+00:00', 'Z')} {line}"
-            for i, line in enumerate(text.rstrip().splitlines())]
+    return [
+        f"{(start + timedelta(milliseconds=3 * i)).isoformat(timespec='milliseconds').replace('+00:00', 'Z')} {line}"
+        for i, line in enumerate(text.rstrip().splitlines())
+    ]
 
 
 def _incident(writer: HistoryWriter, deployed_sha: str, first_error: datetime) -> Incident:
     writer.checkout(deployed_sha)
     try:
-        crash = run_python(writer.path, "-m", "payments.cli", "checkout", "--currency", "eur", "--item", "sku-espresso:2")
+        crash = run_python(
+            writer.path,
+            "-m",
+            "payments.cli",
+            "checkout",
+            "--currency",
+            "eur",
+            "--item",
+            "sku-espresso:2",
+        )
         smoke = run_python(writer.path, "-m", "pytest", "-q", "-rf", "-p", "no:cacheprovider", "tests/smoke")
     finally:
         writer.checkout("main")
@@ -90,10 +101,22 @@ def _incident(writer: HistoryWriter, deployed_sha: str, first_error: datetime) -
         raise RuntimeError("demo: the deployed payments code did not crash as planned")
     failed = [line for line in smoke.stdout.splitlines() if line.startswith("FAILED")]
     logs = [
-        *_log_lines(f"[INFO] payments worker booted release={deployed_sha[:7]}", first_error - timedelta(minutes=4), writer.path),
-        *_log_lines("[ERROR] POST /v1/checkout -> 500 request_id=9f2c1ab4 storefront=eu-web", first_error, writer.path),
+        *_log_lines(
+            f"[INFO] payments worker booted release={deployed_sha[:7]}",
+            first_error - timedelta(minutes=4),
+            writer.path,
+        ),
+        *_log_lines(
+            "[ERROR] POST /v1/checkout -> 500 request_id=9f2c1ab4 storefront=eu-web",
+            first_error,
+            writer.path,
+        ),
         *_log_lines(crash.stderr, first_error + timedelta(milliseconds=1), writer.path),
-        *_log_lines("post-deploy smoke tests:\n" + "\n".join(failed), first_error + timedelta(minutes=2), writer.path),
+        *_log_lines(
+            "post-deploy smoke tests:\n" + "\n".join(failed),
+            first_error + timedelta(minutes=2),
+            writer.path,
+        ),
     ]
     return Incident(
         id="INC-2043",
@@ -133,16 +156,18 @@ def build_estate(root: Path) -> Estate:
         # History goes on after the incident; investigations must not look at it.
         for extra in filler_changes(service, 2, 1.0, seed + 3):
             extra.edit(writer)
-            writer.merge_pr(extra.title, extra.body, _at(INCIDENT_DAY + 0.5 + extra.day), AUTHORS[extra.author], True)
+            writer.merge_pr(
+                extra.title,
+                extra.body,
+                _at(INCIDENT_DAY + 0.5 + extra.day),
+                AUTHORS[extra.author],
+                True,
+            )
     assert incident is not None
     incident_path = root / "incident.json"
     incident_path.write_text(incident.model_dump_json(indent=2, exclude_none=True), encoding="utf-8")
     deploys_path = root / "deploys.json"
-    deploys_path.write_text(
-        json.dumps([d.model_dump(mode="json") for d in all_deploys], indent=2), encoding="utf-8"
-    )
+    deploys_path.write_text(json.dumps([d.model_dump(mode="json") for d in all_deploys], indent=2), encoding="utf-8")
     config = "\n".join(f'[services.{name}]\nrepo = "{path}"\n' for name, path in repos.items())
     (root / "sleuth.toml").write_text(config, encoding="utf-8")
     return Estate(root, repos, incident_path, deploys_path, culprit, incident, all_deploys)
-
-

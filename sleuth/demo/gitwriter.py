@@ -22,15 +22,21 @@ class HistoryWriter:
         env = git_env()
         name, email = author or ("Release Bot", "release-bot@acme.example")
         env.update(
-            GIT_AUTHOR_NAME=name, GIT_AUTHOR_EMAIL=email,
-            GIT_COMMITTER_NAME="GitHub", GIT_COMMITTER_EMAIL="noreply@github.example",
+            GIT_AUTHOR_NAME=name,
+            GIT_AUTHOR_EMAIL=email,
+            GIT_COMMITTER_NAME="GitHub",
+            GIT_COMMITTER_EMAIL="noreply@github.example",
         )
         if when is not None:
             stamp = when.isoformat()
             env.update(GIT_AUTHOR_DATE=stamp, GIT_COMMITTER_DATE=stamp)
         result = subprocess.run(
             ["git", "-C", str(self.path), "-c", "commit.gpgsign=false", *args],
-            capture_output=True, text=True, env=env, timeout=60, check=True,
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=60,
+            check=True,
         )
         return result.stdout.strip()
 
@@ -54,16 +60,21 @@ class HistoryWriter:
         self._git("commit", "--quiet", "-m", message, when=when, author=author)
         return self._git("rev-parse", "HEAD")
 
-    def merge_pr(
-        self, title: str, body: str, when: datetime, author: tuple[str, str], squash: bool
-    ) -> str:
+    def merge_pr(self, title: str, body: str, when: datetime, author: tuple[str, str], squash: bool) -> str:
         """Land the working-tree edits as a PR: a merge commit or a squash commit on main."""
         number = self.next_number
         self.next_number += 1
         login = author[0].split()[0].lower()
         if squash:
             self._git("add", "-A")
-            self._git("commit", "--quiet", "-m", f"{title} (#{number})\n\n{body}", when=when, author=author)
+            self._git(
+                "commit",
+                "--quiet",
+                "-m",
+                f"{title} (#{number})\n\n{body}",
+                when=when,
+                author=author,
+            )
             return self._git("rev-parse", "HEAD")
         branch = f"{login}/pr-{number}"
         self._git("checkout", "--quiet", "-b", branch)
@@ -87,5 +98,11 @@ def run_python(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "TMPDIR")}
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     return subprocess.run(
-        [sys.executable, *args], cwd=cwd, capture_output=True, text=True, env=env, timeout=120, check=False
+        [sys.executable, *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
     )

@@ -152,7 +152,7 @@ PAYMENTS = {
         '''
     ),
     "tests/unit/test_currency.py": _d(
-        '''
+        """
         from decimal import Decimal
 
         from payments.currency import convert, normalize_code, rate_for
@@ -168,10 +168,10 @@ PAYMENTS = {
 
         def test_convert_eur():
             assert convert(Decimal("10.00"), "EUR") == Decimal("9.20")
-        '''
+        """
     ),
     "tests/unit/test_checkout.py": _d(
-        '''
+        """
         from payments.checkout import checkout, subtotal
 
 
@@ -181,7 +181,7 @@ PAYMENTS = {
 
         def test_checkout_in_dollars():
             assert checkout({"sku-latte": 1}, "USD") == {"currency": "USD", "total": "4.25"}
-        '''
+        """
     ),
     "tests/smoke/__init__.py": "",
     "tests/smoke/test_checkout_smoke.py": _d(
@@ -233,7 +233,7 @@ INVENTORY = {
         '''
     ),
     "tests/unit/test_stock.py": _d(
-        '''
+        """
         import pytest
 
         from inventory.stock import OutOfStock, Stock
@@ -250,7 +250,7 @@ INVENTORY = {
         def test_reserve_too_many():
             with pytest.raises(OutOfStock):
                 Stock({"sku-beans": 1}).reserve("sku-beans", 2)
-        '''
+        """
     ),
 }
 
@@ -274,7 +274,7 @@ NOTIFICATIONS = {
         '''
     ),
     "tests/unit/test_templates.py": _d(
-        '''
+        """
         from notifications.templates import render
 
 
@@ -282,6 +282,6 @@ NOTIFICATIONS = {
             assert render("order_confirmed", name="Ada", order="A-1") == (
                 "Hi Ada, your order A-1 is confirmed."
             )
-        '''
+        """
     ),
 }

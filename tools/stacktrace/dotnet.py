@@ -11,7 +11,8 @@ _FRAME = re.compile(
     rf"^\s*(?:{_AT_WORDS}) (?P<func>[\w.`<>|$\[\],]+?(?:\.\.?ctor|\w|>|\]|\)))"
     r"(?:\s?\((?P<params>[^()]*)\))?"
     r"(?: \[0x[0-9a-fA-F]+\])?"
-    rf"(?: (?:in|в|bei|dans|en|in der Datei) (?P<loc>.+?)(?::(?:{_LINE_WORDS}) (?P<line>\d+)|:(?P<mono_line>\d+))?)?\s*$"
+    rf"(?: (?:in|в|bei|dans|en|in der Datei) (?P<loc>.+?)"
+    rf"(?::(?:{_LINE_WORDS}) (?P<line>\d+)|:(?P<mono_line>\d+))?)?\s*$"
 )
 _PARAMS = re.compile(r"^(?:[\w.`\[\]<>,&*]+ [\w@]+(?:, )?)*$")
 _HEADER = re.compile(
@@ -20,10 +21,34 @@ _HEADER = re.compile(
 )
 _END_INNER = re.compile(r"^\s*--- End of inner exception stack trace ---\s*$")
 _LIBRARY_PREFIXES = (
-    "System.", "Microsoft.", "MySqlConnector.", "MySql.", "Npgsql.", "Newtonsoft.", "NUnit.",
-    "Xunit.", "Castle.", "Autofac.", "Dapper.", "Serilog.", "NLog.", "Polly.", "StackExchange.",
-    "Grpc.", "Google.", "Amazon.", "Azure.", "Mono.", "Oracle.", "RestSharp.", "AutoMapper.",
-    "MediatR.", "FluentValidation.", "Hangfire.", "Quartz.", "lambda_method",
+    "System.",
+    "Microsoft.",
+    "MySqlConnector.",
+    "MySql.",
+    "Npgsql.",
+    "Newtonsoft.",
+    "NUnit.",
+    "Xunit.",
+    "Castle.",
+    "Autofac.",
+    "Dapper.",
+    "Serilog.",
+    "NLog.",
+    "Polly.",
+    "StackExchange.",
+    "Grpc.",
+    "Google.",
+    "Amazon.",
+    "Azure.",
+    "Mono.",
+    "Oracle.",
+    "RestSharp.",
+    "AutoMapper.",
+    "MediatR.",
+    "FluentValidation.",
+    "Hangfire.",
+    "Quartz.",
+    "lambda_method",
 )
 
 
@@ -58,9 +83,7 @@ def _split_header(line: str) -> list[ParsedException]:
         if not match:
             break
         message = match["msg"]
-        found.append(
-            ParsedException(type=match["type"], message=message or None, language="dotnet")
-        )
+        found.append(ParsedException(type=match["type"], message=message or None, language="dotnet"))
     return found
 
 

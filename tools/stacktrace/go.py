@@ -11,10 +11,44 @@ _CALL = re.compile(r"^(?P<func>\S.*?)\((?P<args>[^()]*)\)\s*$")
 _LOCATION = re.compile(r"^\s+(?P<file>\S.*?):(?P<line>\d+)(?: \+0x[0-9a-fA-F]+)?(?: .*)?$")
 _GOROOT = re.compile(r"/src/(?:pkg/)?(?P<root>[^/]+)/")
 _STDLIB_ROOTS = {
-    "runtime", "net", "sync", "syscall", "internal", "reflect", "os", "io", "fmt", "encoding",
-    "crypto", "context", "testing", "time", "strings", "bytes", "strconv", "sort", "math",
-    "bufio", "database", "html", "text", "errors", "log", "mime", "path", "regexp", "unicode",
-    "compress", "archive", "container", "debug", "embed", "expvar", "flag", "hash", "image",
+    "runtime",
+    "net",
+    "sync",
+    "syscall",
+    "internal",
+    "reflect",
+    "os",
+    "io",
+    "fmt",
+    "encoding",
+    "crypto",
+    "context",
+    "testing",
+    "time",
+    "strings",
+    "bytes",
+    "strconv",
+    "sort",
+    "math",
+    "bufio",
+    "database",
+    "html",
+    "text",
+    "errors",
+    "log",
+    "mime",
+    "path",
+    "regexp",
+    "unicode",
+    "compress",
+    "archive",
+    "container",
+    "debug",
+    "embed",
+    "expvar",
+    "flag",
+    "hash",
+    "image",
 }
 
 
@@ -67,10 +101,6 @@ def _frames(lines: list[str], start: int) -> list[StackFrame]:
             break
         function = created["func"] if created else call["func"]  # type: ignore[index]
         path = location["file"]
-        frames.append(
-            StackFrame(
-                file=path, line=int(location["line"]), function=function, in_app=is_app_file(path)
-            )
-        )
+        frames.append(StackFrame(file=path, line=int(location["line"]), function=function, in_app=is_app_file(path)))
         index += 2
     return frames

@@ -4,9 +4,7 @@ import re
 
 from sleuth.models import ParsedException, StackFrame
 
-_FRAME = re.compile(
-    r"^\s*at\s+(?P<func>[\w$.<>/@-]+?)\s?\((?P<loc>[^()]*)\)\s*(?:~?\[[^\]]*\])?\s*$"
-)
+_FRAME = re.compile(r"^\s*at\s+(?P<func>[\w$.<>/@-]+?)\s?\((?P<loc>[^()]*)\)\s*(?:~?\[[^\]]*\])?\s*$")
 _LOCATION = re.compile(r"^(?P<file>[^:]+?)(?::(?P<line>\d+))?$")
 _HEADER = re.compile(
     r"^\s*(?:Exception in thread \"[^\"]*\"\s+|Caused by:\s+|Suppressed:\s+)?"
@@ -17,14 +15,55 @@ _OMITTED = re.compile(r"^\s*\.\.\. \d+ (?:more|common frames omitted)\s*$")
 _NO_FILE = {"Native Method", "Unknown Source", "Unknown", "SourceFile"}
 
 LIBRARY_PREFIXES = (
-    "java.", "javax.", "jdk.", "sun.", "com.sun.", "android.", "androidx.",
-    "com.android.internal.", "dalvik.", "kotlin.", "kotlinx.", "org.springframework.",
-    "org.apache.", "com.opensymphony.", "org.eclipse.", "retrofit2.", "okhttp3.", "okio.",
-    "com.google.", "io.netty.", "org.hibernate.", "com.fasterxml.", "org.junit.", "junit.",
-    "org.gradle.", "scala.", "akka.", "io.reactivex.", "reactor.", "org.slf4j.", "ch.qos.",
-    "org.jboss.", "com.mysql.", "org.postgresql.", "groovy.", "org.codehaus.", "io.grpc.",
-    "com.zaxxer.", "feign.", "io.micrometer.", "io.undertow.", "org.glassfish.", "org.mockito.",
-    "net.bytebuddy.", "com.squareup.", "org.aspectj.", "io.vertx.", "io.quarkus.", "org.h2.",
+    "java.",
+    "javax.",
+    "jdk.",
+    "sun.",
+    "com.sun.",
+    "android.",
+    "androidx.",
+    "com.android.internal.",
+    "dalvik.",
+    "kotlin.",
+    "kotlinx.",
+    "org.springframework.",
+    "org.apache.",
+    "com.opensymphony.",
+    "org.eclipse.",
+    "retrofit2.",
+    "okhttp3.",
+    "okio.",
+    "com.google.",
+    "io.netty.",
+    "org.hibernate.",
+    "com.fasterxml.",
+    "org.junit.",
+    "junit.",
+    "org.gradle.",
+    "scala.",
+    "akka.",
+    "io.reactivex.",
+    "reactor.",
+    "org.slf4j.",
+    "ch.qos.",
+    "org.jboss.",
+    "com.mysql.",
+    "org.postgresql.",
+    "groovy.",
+    "org.codehaus.",
+    "io.grpc.",
+    "com.zaxxer.",
+    "feign.",
+    "io.micrometer.",
+    "io.undertow.",
+    "org.glassfish.",
+    "org.mockito.",
+    "net.bytebuddy.",
+    "com.squareup.",
+    "org.aspectj.",
+    "io.vertx.",
+    "io.quarkus.",
+    "org.h2.",
 )
 
 

@@ -13,11 +13,44 @@ _HEADER = re.compile(
     r"(?: \[[\w-]+\])?)(?::(?: (?P<msg>.*))?)?$"
 )
 _CORE_MODULES = {
-    "assert", "buffer", "child_process", "cluster", "console", "crypto", "dgram", "dns",
-    "domain", "events", "fs", "http", "https", "module", "net", "os", "path", "punycode",
-    "querystring", "readline", "repl", "stream", "string_decoder", "timers", "tls", "tty", "url",
-    "util", "v8", "vm", "zlib", "_http_client", "_http_server", "_stream_readable",
-    "_stream_writable", "_tls_wrap", "bootstrap_node", "node",
+    "assert",
+    "buffer",
+    "child_process",
+    "cluster",
+    "console",
+    "crypto",
+    "dgram",
+    "dns",
+    "domain",
+    "events",
+    "fs",
+    "http",
+    "https",
+    "module",
+    "net",
+    "os",
+    "path",
+    "punycode",
+    "querystring",
+    "readline",
+    "repl",
+    "stream",
+    "string_decoder",
+    "timers",
+    "tls",
+    "tty",
+    "url",
+    "util",
+    "v8",
+    "vm",
+    "zlib",
+    "_http_client",
+    "_http_server",
+    "_stream_readable",
+    "_stream_writable",
+    "_tls_wrap",
+    "bootstrap_node",
+    "node",
 }
 
 
@@ -46,9 +79,7 @@ def _frame(rest: str) -> StackFrame | None:
     parsed = _LOCATION.match(location)
     if parsed:
         path = parsed["file"]
-        return StackFrame(
-            file=path, line=int(parsed["line"]), function=function, in_app=is_app_file(path)
-        )
+        return StackFrame(file=path, line=int(parsed["line"]), function=function, in_app=is_app_file(path))
     if function is not None and _BUILTIN_LOCATION.match(location):
         return StackFrame(function=function, in_app=False)
     return None
@@ -79,7 +110,5 @@ def _header_above(lines: list[str], index: int) -> ParsedException:
         match = _HEADER.search(lines[back])
         if match:
             message = match["msg"]
-            return ParsedException(
-                type=match["type"], message=message if message else None, language="javascript"
-            )
+            return ParsedException(type=match["type"], message=message if message else None, language="javascript")
     return ParsedException(language="javascript")

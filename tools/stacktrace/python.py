@@ -34,9 +34,7 @@ def parse(lines: list[str]) -> list[ParsedException]:
             line = lines[index]
             if _HEADER.match(line):
                 # A traceback cut off before its exception line: keep its frames, type unknown.
-                exceptions.append(
-                    ParsedException(frames=frames, language="python", innermost_first=False)
-                )
+                exceptions.append(ParsedException(frames=frames, language="python", innermost_first=False))
                 index -= 1
                 break
             frame = _FRAME.match(line)
@@ -69,8 +67,6 @@ def parse(lines: list[str]) -> list[ParsedException]:
             index += 1
         else:
             if frames:
-                exceptions.append(
-                    ParsedException(frames=frames, language="python", innermost_first=False)
-                )
+                exceptions.append(ParsedException(frames=frames, language="python", innermost_first=False))
         index += 1
     return exceptions

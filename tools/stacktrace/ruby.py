@@ -24,9 +24,7 @@ def is_app_file(path: str) -> bool:
 
 def _frame(match: re.Match[str]) -> StackFrame:
     path = match["file"]
-    return StackFrame(
-        file=path, line=int(match["line"]), function=match["func"], in_app=is_app_file(path)
-    )
+    return StackFrame(file=path, line=int(match["line"]), function=match["func"], in_app=is_app_file(path))
 
 
 def _header(rest: str) -> tuple[str | None, str | None]:
@@ -50,9 +48,7 @@ def parse(lines: list[str]) -> list[ParsedException]:
             frames, index = _collect(lines, index + 1, _BARE, skip_blank=True)
             if frames:
                 exceptions.append(
-                    ParsedException(
-                        type=rails["type"], message=rails["msg"], frames=frames, language="ruby"
-                    )
+                    ParsedException(type=rails["type"], message=rails["msg"], frames=frames, language="ruby")
                 )
                 continue
         first = _FIRST.match(line)

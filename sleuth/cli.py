@@ -1,0 +1,181 @@
+"""The `sleuth` command line. Heavy modules are imported inside commands so `--help` stays fast."""
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from sleuth.errors import SleuthError
+
+app = typer.Typer(
+    help="sleuth: find the change that caused an incident, explain it, and draft a tested fix.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+console = Console()
+errors = Console(stderr=True)
+
+DEFAULT_DEMO_DIR = Path(".sleuth-demo")
+
+
+def _fail(message: str, code: int = 2) -> None:
+    errors.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def _progress(node: str, message: str) -> None:
+    console.print(f"[cyan]▸ {node:<15}[/] {message}", highlight=False)
+
+
+def _write_outputs(report: Any, json_path: Path | None, md_path: Path | None) -> str:
+    from sleuth.render import to_markdown
+
+    markdown = to_markdown(report)
+    if json_path:
+        json_path.write_text(report.to_json(), encoding="utf-8")
+        console.print(f"JSON report: {json_path}")
+    if md_path:
+        md_path.write_text(markdown, encoding="utf-8")
+        console.print(f"Markdown report: {md_path}")
+    return markdown
+
+
+def _print_markdown(markdown: str) -> None:
+    from rich.markdown import Markdown
+
+    console.print(Markdown(markdown, code_theme="ansi_dark"))
+
+
+@app.command()
+def demo(
+    directory: Annotated[Path, typer.Option("--dir", help="Where to build the demo estate.")] = DEFAULT_DEMO_DIR,
+    json_path: Annotated[Path | None, typer.Option("--json", help="Write the JSON report here.")] = None,
+    md_path: Annotated[Path | None, typer.Option("--md", help="Write the Markdown report here.")] = None,
+) -> None:
+    """Build three demo service repos with a real incident, and investigate it offline."""
+    from sleuth.api import investigate
+    from sleuth.config import Settings
+    from sleuth.demo.estate import build_estate
+
+    try:
+        with console.status("building the demo estate (3 repos, a month of history, deploys)…"):
+            estate = build_estate(directory.resolve())
+        console.print(f"Demo estate: [bold]{estate.root}[/] (repos: {', '.join(estate.repos)})")
+        console.print(f"Incident: {estate.incident_path}  Deploys: {estate.deploys_path}")
+        report = investigate(
+            estate.incident,
+            estate.repos["payments"],
+            deploys=estate.deploys,
+            settings=Settings(),
+            on_progress=_progress,
+        )
+    except SleuthError as exc:
+        _fail(str(exc))
+    _print_markdown(_write_outputs(report, json_path, md_path or estate.root / "report.md"))
+    top = report.top
+    named = top.culprit_sha if top else None
+    if named != estate.culprit_sha or not (report.fix and report.fix.validated):
+        _fail(f"demo check failed: expected culprit {estate.culprit_sha[:10]} with a validated fix", 1)
+    console.print(f"[bold green]✔ demo check:[/] named the planted culprit {named[:10]} first, fix validated")
+
+
+@app.command()
+def investigate(
+    incident_file: Annotated[Path, typer.Argument(help="Incident as .json or .yaml.")],
+    repo: Annotated[Path | None, typer.Option(help="Local git repository (default: from config).")] = None,
+    deploys: Annotated[Path | None, typer.Option(help="Deploy events: JSON, JSON Lines or CSV.")] = None,
+    branch: Annotated[str | None, typer.Option(help="Branch to read changes from (default HEAD).")] = None,
+    window_days: Annotated[int | None, typer.Option(help="Days before the incident to search.")] = None,
+    allow_no_trace: Annotated[bool, typer.Option(help="Investigate even without a stack trace.")] = False,
+    json_path: Annotated[Path | None, typer.Option("--json", help="Write the JSON report here.")] = None,
+    md_path: Annotated[Path | None, typer.Option("--md", help="Write the Markdown report here.")] = None,
+) -> None:
+    """Investigate an incident against a repository and print the report."""
+    from sleuth.agents.plan import plan
+    from sleuth.api import investigate as run_investigation
+    from sleuth.config import load_settings
+    from sleuth.inputs import load_deploys, load_incident
+
+    try:
+        incident = load_incident(incident_file)
+        if not allow_no_trace and not plan(incident).exceptions:
+            raise SleuthError(
+                f"{incident_file}: no stack trace found in the incident's logs or description",
+                hint="paste the error's traceback into `logs`, or pass --allow-no-trace",
+            )
+        report = run_investigation(
+            incident,
+            repo,
+            branch=branch,
+            deploys=load_deploys(deploys) if deploys else [],
+            window_days=window_days,
+            settings=load_settings(),
+            on_progress=_progress,
+        )
+    except SleuthError as exc:
+        _fail(str(exc))
+    _print_markdown(_write_outputs(report, json_path, md_path))
+
+
+@app.command()
+def signals(
+    source: Annotated[str, typer.Argument(help="Incident file (.json/.yaml), a log file, or - for stdin.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Show what sleuth understands from an incident or raw log text."""
+    from datetime import UTC, datetime
+
+    from sleuth.agents.plan import plan
+    from sleuth.inputs import load_incident
+    from sleuth.models import Incident
+
+    try:
+        if source == "-":
+            incident = Incident(logs=sys.stdin.read(), started_at=datetime.now(UTC))
+        elif Path(source).suffix.lower() in (".json", ".yaml", ".yml"):
+            incident = load_incident(Path(source))
+        else:
+            path = Path(source)
+            if not path.is_file():
+                raise SleuthError(f"file not found: {source}")
+            incident = Incident(
+                logs=path.read_text(encoding="utf-8", errors="replace"),
+                started_at=datetime.now(UTC),
+            )
+        found = plan(incident)
+    except SleuthError as exc:
+        _fail(str(exc))
+    if as_json:
+        data = found.model_dump(mode="json")
+        for exc in data["exceptions"]:
+            for frame in exc["frames"]:
+                frame.pop("repo_path", None)
+        sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+        return
+    console.print(f"language: {found.language or '-'}   error class: {found.error_class} ({found.error_class_reason})")
+    console.print(f"first error: {found.first_error_at.isoformat()}   services: {', '.join(found.services) or '-'}")
+    if found.failing_tests:
+        console.print(f"failing tests: {', '.join(found.failing_tests)}")
+    if not found.exceptions:
+        console.print("no stack trace found")
+    for exc in found.exceptions:
+        console.print(f"[bold]{exc.type}[/]: {exc.message}", highlight=False)
+        for frame in exc.frames:
+            tag = "app" if frame.in_app else "lib"
+            console.print(f"   [{tag}] {frame.file}:{frame.line} in {frame.function}", highlight=False)
+
+
+def main() -> None:
+    """Entry point that turns user errors into one line on stderr."""
+    try:
+        app()
+    except SleuthError as exc:
+        _fail(str(exc))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,37 @@
+"""Shared fixtures: git repositories built inside the test, and the demo estate."""
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from sleuth.demo.estate import Estate, build_estate
+
+
+def git(repo: Path, *args: str, when: str = "2026-10-01T10:00:00+00:00") -> str:
+    """Run git in repo with a fixed identity and date."""
+    env = {
+        "GIT_AUTHOR_NAME": "Ada",
+        "GIT_AUTHOR_EMAIL": "ada@example.com",
+        "GIT_COMMITTER_NAME": "Ada",
+        "GIT_COMMITTER_EMAIL": "ada@example.com",
+        "GIT_AUTHOR_DATE": when,
+        "GIT_COMMITTER_DATE": when,
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(repo),
+        "GIT_CONFIG_NOSYSTEM": "1",
+    }
+    result = subprocess.run(
+        ["git", "-C", str(repo), "-c", "commit.gpgsign=false", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
+    return result.stdout.strip()
+
+
+@pytest.fixture(scope="session")
+def estate(tmp_path_factory: pytest.TempPathFactory) -> Estate:
+    """The demo estate, built once per test session."""
+    return build_estate(tmp_path_factory.mktemp("estate") / "demo")

@@ -1,0 +1,113 @@
+"""The CLI as users run it: real processes, one-line errors, never a traceback."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sleuth.demo.estate import Estate
+
+SLEUTH = [sys.executable, "-m", "sleuth.cli"]
+
+
+def run(*args: str, stdin: str | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*SLEUTH, *args],
+        capture_output=True,
+        text=True,
+        input=stdin,
+        cwd=cwd,
+        timeout=300,
+        check=False,
+    )
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess[str], needle: str) -> None:
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr + result.stdout
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error:") and needle in lines[0], result.stderr
+
+
+def test_help_does_not_import_torch_or_chroma() -> None:
+    code = "import sys; from sleuth.cli import app; assert 'torch' not in sys.modules and 'chromadb' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True)
+    assert run("--help").returncode == 0
+
+
+def test_investigate_writes_reports(estate: Estate, tmp_path: Path) -> None:
+    out_json, out_md = tmp_path / "r.json", tmp_path / "r.md"
+    result = run(
+        "investigate",
+        str(estate.incident_path),
+        "--repo",
+        str(estate.repos["payments"]),
+        "--deploys",
+        str(estate.deploys_path),
+        "--json",
+        str(out_json),
+        "--md",
+        str(out_md),
+    )
+    assert result.returncode == 0, result.stderr
+    data = json.loads(out_json.read_text())
+    assert data["schema_version"] == "1.0"
+    assert data["hypotheses"][0]["culprit_sha"] == estate.culprit_sha
+    assert data["fix"]["validated"] is True
+    assert estate.culprit_sha[:10] in out_md.read_text()
+
+
+def test_malformed_incident_file(tmp_path: Path, estate: Estate) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"title": "x", ')
+    assert_one_line_error(run("investigate", str(bad), "--repo", str(estate.repos["payments"])), "not valid")
+    missing = tmp_path / "missing.json"
+    missing.write_text('{"title": "x"}')
+    assert_one_line_error(run("investigate", str(missing), "--repo", "."), "started_at")
+    binary = tmp_path / "bin.json"
+    binary.write_bytes(b"\x00\x01\x02garbage")
+    assert_one_line_error(run("investigate", str(binary), "--repo", "."), "binary")
+
+
+def test_repo_that_is_not_git(tmp_path: Path, estate: Estate) -> None:
+    result = run("investigate", str(estate.incident_path), "--repo", str(tmp_path))
+    assert_one_line_error(result, "not a git repository")
+
+
+def test_incident_without_stack_trace(tmp_path: Path, estate: Estate) -> None:
+    incident = tmp_path / "i.yaml"
+    incident.write_text("title: checkout slow\nlogs: p99 latency is 4s\nstarted_at: 2026-10-29T09:15:00Z\n")
+    result = run("investigate", str(incident), "--repo", str(estate.repos["payments"]))
+    assert_one_line_error(result, "no stack trace")
+
+
+def test_empty_window(tmp_path: Path, estate: Estate) -> None:
+    incident = json.loads(estate.incident_path.read_text())
+    incident["started_at"] = "2026-12-25T00:00:00Z"
+    path = tmp_path / "late.json"
+    path.write_text(json.dumps(incident))
+    result = run("investigate", str(path), "--repo", str(estate.repos["payments"]), "--window-days", "3")
+    assert_one_line_error(result, "no changes were merged")
+
+
+@pytest.mark.parametrize("as_json", [True, False])
+def test_signals_from_stdin(as_json: bool) -> None:
+    log = "Traceback (most recent call last):\n  File \"/app/x.py\", line 3, in f\n    g()\nKeyError: 'eur'\n"
+    result = run("signals", "-", *(["--json"] if as_json else []), stdin=log)
+    assert result.returncode == 0, result.stderr
+    if as_json:
+        data = json.loads(result.stdout)
+        assert data["exceptions"] == [
+            {
+                "type": "KeyError",
+                "message": "'eur'",
+                "language": "python",
+                "innermost_first": False,
+                "frames": [{"file": "/app/x.py", "line": 3, "function": "f", "in_app": True}],
+            }
+        ]
+        assert data["error_class"] == "logic_bug"
+    else:
+        assert "KeyError" in result.stdout

@@ -1,0 +1,85 @@
+"""End to end: the graph over the demo estate's real git history, with real bubblewrap and tests."""
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from sleuth.api import investigate
+from sleuth.config import Settings
+from sleuth.demo.estate import Estate
+from sleuth.models import ErrorClass, Incident
+
+
+def test_names_the_planted_culprit_with_evidence_and_a_validated_fix(estate: Estate) -> None:
+    progress: list[str] = []
+    report = investigate(
+        estate.incident,
+        estate.repos["payments"],
+        deploys=estate.deploys,
+        settings=Settings(),
+        on_progress=lambda node, _: progress.append(node),
+    )
+    assert progress[:2] == ["plan", "search_changes"] and progress[-1] == "report"
+    assert report.candidates[0].change.sha == estate.culprit_sha
+    assert report.candidates[0].features["blame_frame_line"] > 0
+    top = report.hypotheses[0]
+    assert top.culprit_sha == estate.culprit_sha and not top.discounted
+    assert (top.file, top.line) == ("payments/currency.py", 24)
+    assert top.confidence >= 0.6
+    blame = [e for e in top.evidence if e.kind == "blame"]
+    assert blame and blame[0].sha == estate.culprit_sha
+    code = [e for e in top.evidence if e.kind == "code" and e.excerpt]
+    assert any("return RATES[currency]" in "\n".join(e.excerpt.lines) for e in code)
+    fix = report.fix
+    assert fix is not None and fix.applied and fix.validated, fix and fix.validation_summary
+    assert "-    return RATES[currency]" in fix.diff and "CENT" not in fix.diff
+    assert fix.before and fix.after and not fix.after.failed
+    assert fix.reproducers == ["tests/smoke/test_checkout_smoke.py::test_checkout_accepts_lowercase_currency"]
+    # The change merged after the last deploy is ruled out on timing, not blamed.
+    chf = next(c for c in report.candidates if c.change.title == "Add CHF exchange rate")
+    assert chf.timing == "not_shipped"
+    # Nothing merged after the incident is considered.
+    assert all(c.change.merged_at < estate.incident.started_at for c in report.candidates)
+
+
+def test_without_deploys_uses_merge_times_and_still_finds_it(estate: Estate) -> None:
+    report = investigate(estate.incident, estate.repos["payments"], settings=Settings())
+    assert report.hypotheses[0].culprit_sha == estate.culprit_sha
+    assert {c.timing for c in report.candidates} == {"merged_before"}
+
+
+def test_dependency_outage_is_not_blamed_on_a_change(estate: Estate) -> None:
+    logs = (
+        "Traceback (most recent call last):\n"
+        '  File "/app/.venv/lib/python3.11/site-packages/urllib3/connection.py", line 203, in _new_conn\n'
+        "    sock = connection.create_connection(\n"
+        "ConnectionRefusedError: [Errno 111] Connection refused\n"
+    )
+    incident = Incident(
+        title="Checkout cannot reach the fraud-scoring API",
+        logs=logs,
+        started_at=estate.incident.started_at,
+        service="payments",
+    )
+    report = investigate(incident, estate.repos["payments"], deploys=estate.deploys, settings=Settings())
+    top = report.hypotheses[0]
+    assert top.culprit_sha is None and top.error_class == ErrorClass.DEPENDENCY_DOWN
+    assert report.fix is None
+
+
+def test_workspace_is_deleted_when_the_investigation_fails(estate: Estate, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sleuth.tools import sandbox as sandbox_module
+
+    created: list[Path] = []
+    original = sandbox_module.BubblewrapSandbox.__init__
+
+    def tracking_init(self, *args, **kwargs) -> None:
+        original(self, *args, **kwargs)
+        created.append(self.root)
+
+    monkeypatch.setattr(sandbox_module.BubblewrapSandbox, "__init__", tracking_init)
+    incident = estate.incident.model_copy(update={"started_at": estate.incident.started_at - timedelta(days=400)})
+    with pytest.raises(Exception, match=r"no commits before|no changes"):
+        investigate(incident, estate.repos["payments"], settings=Settings())
+    assert created and not created[0].exists()

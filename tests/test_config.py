@@ -1,0 +1,48 @@
+from pathlib import Path
+
+import pytest
+
+from sleuth.config import load_settings
+from sleuth.errors import SleuthError
+
+
+def _env(home: Path, **extra: str) -> dict[str, str]:
+    return {"SLEUTH_HOME": str(home), **extra}
+
+
+def test_precedence_user_then_project_then_env(tmp_path: Path) -> None:
+    home, project = tmp_path / "home", tmp_path / "project"
+    home.mkdir()
+    project.mkdir()
+    (home / "config.toml").write_text('default_repo = "/user"\nwindow_days = 7\n[sandbox]\ntimeout_seconds = 10\n')
+    (project / "sleuth.toml").write_text('window_days = 21\n[services]\npayments = "/repos/payments"\n')
+    settings = load_settings(project, _env(home, SLEUTH_SANDBOX__TIMEOUT_SECONDS="42"))
+    assert settings.default_repo == "/user" and settings.window_days == 21
+    assert settings.sandbox.timeout_seconds == 42
+    assert settings.repo_for("payments") == "/repos/payments"
+    assert settings.repo_for("unknown") == "/user"
+
+
+def test_secrets_resolve_from_env_and_never_print(tmp_path: Path) -> None:
+    (tmp_path / "sleuth.toml").write_text('[llm]\nmodel = "m"\napi_key = "env:MY_KEY"\n')
+    settings = load_settings(tmp_path, _env(tmp_path, MY_KEY="sk-secret-123"))
+    assert settings.llm.api_key is not None
+    assert settings.llm.api_key.get_secret_value() == "sk-secret-123"
+    assert "sk-secret-123" not in repr(settings) and "sk-secret-123" not in str(settings.model_dump())
+
+
+def test_missing_secret_and_bad_values_are_clear(tmp_path: Path) -> None:
+    (tmp_path / "sleuth.toml").write_text('[github]\ntoken = "env:NOPE"\n')
+    with pytest.raises(SleuthError, match="NOPE, which is not set"):
+        load_settings(tmp_path, _env(tmp_path))
+    (tmp_path / "sleuth.toml").write_text("window_days = -3\n")
+    with pytest.raises(SleuthError, match="invalid setting window_days"):
+        load_settings(tmp_path, _env(tmp_path))
+    (tmp_path / "sleuth.toml").write_text("window_days = [\n")
+    with pytest.raises(SleuthError, match="invalid TOML"):
+        load_settings(tmp_path, _env(tmp_path))
+
+
+def test_no_repo_configured(tmp_path: Path) -> None:
+    with pytest.raises(SleuthError, match="no repository configured"):
+        load_settings(tmp_path, _env(tmp_path)).repo_for("payments")

@@ -1,0 +1,116 @@
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from sleuth.errors import SleuthError
+from sleuth.tools.local_git import LocalGitHost, parse_change_number
+from tests.conftest import git
+
+SINCE = datetime(2026, 9, 1, tzinfo=UTC)
+UNTIL = datetime(2026, 12, 1, tzinfo=UTC)
+
+
+@pytest.fixture()
+def history(tmp_path: Path) -> Path:
+    """main: initial, PR #7 merged with --no-ff (two branch commits), squash #8, GitLab MR !9."""
+    repo = tmp_path / "svc"
+    repo.mkdir()
+    git(repo, "init", "-q", "--initial-branch=main")
+    (repo / "app.py").write_text("def total(x):\n    return x\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "Initial import", when="2026-10-01T09:00:00Z")
+    git(repo, "checkout", "-qb", "feature")
+    (repo / "app.py").write_text("def total(x):\n    return x * 2\n")
+    git(repo, "commit", "-qam", "double it", when="2026-10-02T09:00:00Z")
+    (repo / "lib.py").write_text("RATE = 2\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "add lib", when="2026-10-02T10:00:00Z")
+    git(repo, "checkout", "-q", "main")
+    git(
+        repo,
+        "merge",
+        "-q",
+        "--no-ff",
+        "-m",
+        "Merge pull request #7 from acme/feature\n\nDouble totals",
+        "feature",
+        when="2026-10-03T09:00:00Z",
+    )
+    (repo / "README.md").write_text("docs\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "Add docs (#8)", when="2026-10-04T09:00:00Z")
+    (repo / "lib.py").write_text("RATE = 3\n")
+    git(
+        repo,
+        "commit",
+        "-qam",
+        "Raise rate\n\nSee merge request acme/svc!9",
+        when="2026-10-05T09:00:00Z",
+    )
+    return repo
+
+
+def test_first_parent_changes_merge_and_squash(history: Path) -> None:
+    changes = LocalGitHost(history).changes("main", SINCE, UNTIL)
+    assert [c.title for c in changes] == [
+        "Raise rate",
+        "Add docs",
+        "Double totals",
+        "Initial import",
+    ]
+    assert [c.number for c in changes] == [9, 8, 7, None]
+    merge = changes[2]
+    assert sorted(merge.files) == ["app.py", "lib.py"] and len(merge.parents) == 2
+    assert merge.additions == 2 and merge.deletions == 1
+
+
+def test_window_filters_by_merge_time(history: Path) -> None:
+    host = LocalGitHost(history)
+    changes = host.changes("main", datetime(2026, 10, 3, tzinfo=UTC), datetime(2026, 10, 5, tzinfo=UTC))
+    assert [c.title for c in changes] == ["Add docs", "Double totals"]
+
+
+def test_merge_diff_is_against_first_parent(history: Path) -> None:
+    host = LocalGitHost(history)
+    merge = host.changes("main", SINCE, UNTIL)[2]
+    diff = host.diff(merge.sha)
+    assert "+    return x * 2" in diff and "+RATE = 2" in diff
+
+
+def test_blame_maps_branch_commits_to_the_merge(history: Path) -> None:
+    host = LocalGitHost(history)
+    merge = host.changes("main", SINCE, UNTIL)[2]
+    blamed = host.blame("main", "app.py", 1, 2)
+    assert blamed[2] == (merge.sha, 2)
+    assert host.file_at("main", "lib.py") == "RATE = 3\n"
+    assert host.file_at("main", "missing.py") is None
+
+
+def test_head_at_and_bare_clone(history: Path, tmp_path: Path) -> None:
+    bare = tmp_path / "svc.git"
+    git(tmp_path, "clone", "-q", "--bare", str(history), str(bare))
+    host = LocalGitHost(bare)
+    assert host.name == "svc"
+    sha = host.head_at("main", datetime(2026, 10, 4, 12, tzinfo=UTC))
+    assert host.changes("main", SINCE, UNTIL)[1].sha == sha
+
+
+def test_not_a_repository(tmp_path: Path) -> None:
+    with pytest.raises(SleuthError, match="not a git repository"):
+        LocalGitHost(tmp_path)
+    with pytest.raises(SleuthError, match="not found"):
+        LocalGitHost(tmp_path / "nope")
+
+
+@pytest.mark.parametrize(
+    ("subject", "body", "number"),
+    [
+        ("Merge pull request #12 from a/b", "", 12),
+        ("Fix totals (#345)", "", 345),
+        ("Fix totals", "Fix totals\n\nSee merge request group/sub/proj!77", 77),
+        ("Fix totals", "", None),
+    ],
+)
+def test_parse_change_number(subject: str, body: str, number: int | None) -> None:
+    assert parse_change_number(subject, body) == number
