@@ -102,16 +102,12 @@ class BubblewrapSandbox:
                 args += ["--symlink", os.readlink(directory), directory]
             elif os.path.isdir(directory):
                 args += ["--ro-bind", directory, directory]
+        # A private /tmp first: later binds (a virtualenv that lives under /tmp) must stay on top.
+        args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
         # The interpreter that runs the repository's tests (and its virtualenv), read-only.
-        for prefix in {sys.base_prefix, sys.prefix}:
+        for prefix in sorted({sys.base_prefix, sys.prefix}):
             args += ["--ro-bind", prefix, prefix]
         args += [
-            "--proc",
-            "/proc",
-            "--dev",
-            "/dev",
-            "--tmpfs",
-            "/tmp",
             "--bind",
             str(self.root),
             WORKSPACE_MOUNT,
