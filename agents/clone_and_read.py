@@ -7,8 +7,8 @@ the places the leading suspects changed, and where the error message is raised.
 from pathlib import Path
 
 from sleuth.models import Candidate, CodeExcerpt, Evidence, Signals
-from sleuth.tools.local_git import parse_blame_porcelain
 from sleuth.tools.sandbox import Sandbox
+from sleuth.tools.workspace_blame import blame_workspace
 
 CONTEXT_LINES = 30
 MAX_FRAME_READS = 8
@@ -26,21 +26,7 @@ def read_excerpt(sandbox: Sandbox, path: str, line: int, context: int = CONTEXT_
         return None
     start = max(1, line - context)
     end = min(len(lines), line + context)
-    result = sandbox.run(
-        [
-            "git",
-            "blame",
-            "--first-parent",
-            "--porcelain",
-            "-L",
-            f"{start},{end}",
-            "HEAD",
-            "--",
-            path,
-        ],
-        timeout=60,
-    )
-    blame = parse_blame_porcelain(result.output) if result.exit_code == 0 else {}
+    blame = blame_workspace(sandbox, path, start, end)
     return CodeExcerpt(
         path=path,
         start_line=start,

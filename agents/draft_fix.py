@@ -7,9 +7,9 @@ passed before fails after (FAIL_TO_PASS and PASS_TO_PASS).
 from unidiff import PatchSet
 
 from sleuth.models import FixProposal, Hypothesis, Signals, TestRun
-from sleuth.tools.local_git import parse_blame_porcelain
 from sleuth.tools.sandbox import WORKSPACE_MOUNT, Sandbox
 from sleuth.tools.test_runner import run_tests
+from sleuth.tools.workspace_blame import blame_workspace
 
 # Lines around the faulty line whose origin decides which of the culprit's hunks to revert.
 BLAME_CONTEXT = 2
@@ -18,38 +18,7 @@ PATCH_NAME = "sleuth-fix.patch"
 
 def _origin_lines(sandbox: Sandbox, path: str, line: int, culprit: str) -> set[int]:
     """Return the culprit's own line numbers for the lines it left around the faulty line."""
-    start = max(1, line - BLAME_CONTEXT)
-    result = sandbox.run(
-        [
-            "git",
-            "blame",
-            "--first-parent",
-            "--porcelain",
-            "-L",
-            f"{start},{line + BLAME_CONTEXT}",
-            "HEAD",
-            "--",
-            path,
-        ],
-        timeout=60,
-    )
-    if result.exit_code != 0:
-        # The range may run past the end of the file; blame the faulty line alone.
-        result = sandbox.run(
-            [
-                "git",
-                "blame",
-                "--first-parent",
-                "--porcelain",
-                "-L",
-                f"{line},{line}",
-                "HEAD",
-                "--",
-                path,
-            ],
-            timeout=60,
-        )
-    blamed = parse_blame_porcelain(result.output) if result.exit_code == 0 else {}
+    blamed = blame_workspace(sandbox, path, max(1, line - BLAME_CONTEXT), line + BLAME_CONTEXT)
     return {origin for sha, origin in blamed.values() if sha == culprit}
 
 
@@ -125,30 +94,22 @@ def draft_fix(
     reproducers = signals.failing_tests
     before = run_tests(sandbox, test_command, timeout=timeout) if test_command else None
     applied = _apply_reverse(sandbox, patch)
+    after: TestRun | None = None
     if not applied:
-        return FixProposal(
-            strategy="revert_hunks",
-            culprit_sha=culprit,
-            diff=patch,
-            files=[hypothesis.file],
-            applied=False,
-            validated=False,
-            reproducers=reproducers,
-            before=before,
-            validation_summary="not validated: the revert does not apply to the current code",
-        )
-    fix_diff = sandbox.run(["git", "diff"], timeout=60).output
-    after = run_tests(sandbox, test_command, timeout=timeout) if test_command else None
-    if before is None or after is None:
-        validated, summary = False, "not validated: no test command was found for this repository"
+        validated, summary = False, "not validated: the revert does not apply to the current code"
     else:
-        validated, summary = _validate(reproducers, before, after)
+        patch = sandbox.run(["git", "diff"], timeout=60).output
+        after = run_tests(sandbox, test_command, timeout=timeout) if test_command else None
+        if before is None or after is None:
+            validated, summary = False, "not validated: no test command was found for this repository"
+        else:
+            validated, summary = _validate(reproducers, before, after)
     return FixProposal(
         strategy="revert_hunks",
         culprit_sha=culprit,
-        diff=fix_diff,
+        diff=patch,
         files=[hypothesis.file],
-        applied=True,
+        applied=applied,
         validated=validated,
         validation_summary=summary,
         reproducers=reproducers,
