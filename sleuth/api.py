@@ -35,6 +35,8 @@ def investigate(
     if not isinstance(incident, Incident):
         incident = parse_incident(incident)
     host = LocalGitHost(repo or settings.repo_for(incident.service))
+    service = settings.service_settings(incident.service)
+    branch = branch or (service.branch if service else None)
     sandbox = BubblewrapSandbox(
         timeout_seconds=settings.sandbox.timeout_seconds,
         output_limit_bytes=settings.sandbox.output_limit_bytes,
