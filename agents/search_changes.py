@@ -66,9 +66,9 @@ def _change_text(host: LocalGitHost, change: Change) -> str:
 
 
 def _query(incident: Incident, signals: Signals) -> str:
+    # signals.keywords already names the in-app frame functions; add where those frames live.
     parts = [incident.title, incident.description, *signals.keywords]
     for exc in signals.exceptions:
-        parts.extend(f.function or "" for f in exc.frames if f.in_app)
         parts.extend(f.repo_path or "" for f in exc.frames if f.in_app)
     return "\n".join(parts)
 
@@ -90,7 +90,7 @@ def search_changes(
     changes = host.changes(branch, since, min(cutoff, incident.started_at))
     notes: list[str] = []
     service_deploys = [d for d in deploys if incident.service in (None, d.service)]
-    shipped, deploy_notes = shipped_times(host, service_deploys, incident.service, cutoff)
+    shipped, deploy_notes = shipped_times(host, deploys, incident.service, cutoff)
     notes.extend(deploy_notes)
 
     weighted = _weighted_frames(signals)

@@ -2,8 +2,15 @@
 
 from datetime import datetime
 
+from sleuth.errors import SleuthError
 from sleuth.models import Deploy
 from sleuth.tools.local_git import LocalGitHost
+
+
+def deploys_of(deploys: list[Deploy], service: str | None) -> list[Deploy]:
+    """Return the successful deploys of a service (of every service when None), oldest first."""
+    chosen = (d for d in deploys if d.status == "success" and (service is None or d.service == service))
+    return sorted(chosen, key=lambda d: d.at)
 
 
 def shipped_times(
@@ -14,10 +21,7 @@ def shipped_times(
     A deploy carries the first-parent commits between the previous deploy's sha and its own.
     Deploys naming a sha the repository does not know are reported and skipped, not fatal.
     """
-    relevant = sorted(
-        (d for d in deploys if d.status == "success" and (service is None or d.service == service)),
-        key=lambda d: d.at,
-    )
+    relevant = deploys_of(deploys, service)
     shipped: dict[str, datetime] = {}
     notes: list[str] = []
     previous: str | None = None
@@ -26,7 +30,7 @@ def shipped_times(
             break
         try:
             sha = host.resolve(deploy.sha)
-        except Exception:
+        except SleuthError:  # an unknown sha is reported, not fatal
             notes.append(
                 f"deploy of {deploy.service} at {deploy.at:%Y-%m-%d %H:%M} names unknown sha {deploy.sha[:12]}"
             )
@@ -39,7 +43,5 @@ def shipped_times(
 
 def deployed_sha_at(deploys: list[Deploy], service: str | None, moment: datetime) -> str | None:
     """Return the sha the service was running at a moment (its last successful deploy before it)."""
-    before = [
-        d for d in deploys if d.status == "success" and d.at <= moment and (service is None or d.service == service)
-    ]
-    return max(before, key=lambda d: d.at).sha if before else None
+    before = [d for d in deploys_of(deploys, service) if d.at <= moment]
+    return before[-1].sha if before else None

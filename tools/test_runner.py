@@ -12,9 +12,9 @@ _OUTCOME = re.compile(r"^(PASSED|FAILED|ERROR|XPASS|XFAIL|SKIPPED) (\S+)")
 
 def detect_test_command(repo_dir: Path) -> list[str] | None:
     """Return the pytest command when the repository looks like a pytest project, else None."""
-    markers = ("pytest.ini", "conftest.py", "tox.ini", "setup.cfg", "pyproject.toml")
+    markers = ("pytest.ini", "conftest.py")
     has_tests = any(repo_dir.glob("test*/**/test_*.py")) or any(repo_dir.glob("test_*.py"))
-    if has_tests or any((repo_dir / name).exists() for name in markers[:2]):
+    if has_tests or any((repo_dir / name).exists() for name in markers):
         return [sys.executable, "-m", "pytest", "-rA", "-p", "no:cacheprovider", "-o", "addopts="]
     return None
 
