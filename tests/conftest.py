@@ -31,6 +31,21 @@ def git(repo: Path, *args: str, when: str = "2026-10-01T10:00:00+00:00") -> str:
     return result.stdout.strip()
 
 
+def commit_files(repo: Path, files: dict[str, str], message: str, when: str = "2026-10-01T10:00:00+00:00") -> None:
+    """Write files into repo and commit them all."""
+    for name, text in files.items():
+        (repo / name).write_text(text)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", message, when=when)
+
+
+def new_repo(path: Path) -> Path:
+    """Create an empty repository on branch main."""
+    path.mkdir()
+    git(path, "init", "-q", "--initial-branch=main")
+    return path
+
+
 @pytest.fixture(scope="session")
 def estate(tmp_path_factory: pytest.TempPathFactory) -> Estate:
     """The demo estate, built once per test session."""

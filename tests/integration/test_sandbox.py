@@ -8,17 +8,13 @@ from pathlib import Path
 import pytest
 
 from sleuth.tools.sandbox import BubblewrapSandbox
-from tests.conftest import git
+from tests.conftest import commit_files, new_repo
 
 
 @pytest.fixture()
 def repo(tmp_path: Path) -> Path:
-    path = tmp_path / "r"
-    path.mkdir()
-    git(path, "init", "-q", "--initial-branch=main")
-    (path / "hello.txt").write_text("hi\n")
-    git(path, "add", "-A")
-    git(path, "commit", "-qm", "init")
+    path = new_repo(tmp_path / "r")
+    commit_files(path, {"hello.txt": "hi\n"}, "init")
     return path
 
 

@@ -5,7 +5,7 @@ import pytest
 
 from sleuth.errors import SleuthError
 from sleuth.tools.local_git import LocalGitHost, parse_change_number
-from tests.conftest import git
+from tests.conftest import commit_files, git, new_repo
 
 SINCE = datetime(2026, 9, 1, tzinfo=UTC)
 UNTIL = datetime(2026, 12, 1, tzinfo=UTC)
@@ -14,18 +14,12 @@ UNTIL = datetime(2026, 12, 1, tzinfo=UTC)
 @pytest.fixture()
 def history(tmp_path: Path) -> Path:
     """main: initial, PR #7 merged with --no-ff (two branch commits), squash #8, GitLab MR !9."""
-    repo = tmp_path / "svc"
-    repo.mkdir()
-    git(repo, "init", "-q", "--initial-branch=main")
-    (repo / "app.py").write_text("def total(x):\n    return x\n")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", "Initial import", when="2026-10-01T09:00:00Z")
+    repo = new_repo(tmp_path / "svc")
+    commit_files(repo, {"app.py": "def total(x):\n    return x\n"}, "Initial import", when="2026-10-01T09:00:00Z")
     git(repo, "checkout", "-qb", "feature")
     (repo / "app.py").write_text("def total(x):\n    return x * 2\n")
     git(repo, "commit", "-qam", "double it", when="2026-10-02T09:00:00Z")
-    (repo / "lib.py").write_text("RATE = 2\n")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", "add lib", when="2026-10-02T10:00:00Z")
+    commit_files(repo, {"lib.py": "RATE = 2\n"}, "add lib", when="2026-10-02T10:00:00Z")
     git(repo, "checkout", "-q", "main")
     git(
         repo,
@@ -37,9 +31,7 @@ def history(tmp_path: Path) -> Path:
         "feature",
         when="2026-10-03T09:00:00Z",
     )
-    (repo / "README.md").write_text("docs\n")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", "Add docs (#8)", when="2026-10-04T09:00:00Z")
+    commit_files(repo, {"README.md": "docs\n"}, "Add docs (#8)", when="2026-10-04T09:00:00Z")
     (repo / "lib.py").write_text("RATE = 3\n")
     git(
         repo,
