@@ -38,6 +38,20 @@ class SandboxSettings(_Section):
     output_limit_bytes: int = 2_000_000
 
 
+class IndexSettings(_Section):
+    """Where the change index lives and how it embeds text."""
+
+    path: str | None = Field(default=None, description="Index directory (default: $SLEUTH_HOME/index).")
+    backend: Literal["persistent", "http"] = "persistent"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    embedding: Literal["minilm", "openai"] = "minilm"
+    embedding_model: str = "text-embedding-3-small"
+    embedding_base_url: str | None = None
+    embedding_api_key: SecretStr | None = None
+    batch_size: int = Field(default=256, ge=1, le=5000)
+
+
 class LLMSettings(_Section):
     """An OpenAI-compatible chat model; unset means deterministic mode."""
 
@@ -60,6 +74,7 @@ class Settings(_Section):
     window_days: int = Field(default=14, ge=1, le=3650)
     services: dict[str, ServiceSettings] = Field(default_factory=dict)
     sandbox: SandboxSettings = Field(default_factory=SandboxSettings)
+    index: IndexSettings = Field(default_factory=IndexSettings)
     llm: LLMSettings = Field(default_factory=LLMSettings)
     github: GitHubSettings = Field(default_factory=GitHubSettings)
 
@@ -81,6 +96,26 @@ class Settings(_Section):
             f"no repository configured for service {service!r}",
             hint="pass --repo PATH or set default_repo / [services.NAME] in sleuth.toml",
         )
+
+    def repos(self) -> dict[str, list[str]]:
+        """Return each configured repository path with the services it serves."""
+        repos: dict[str, list[str]] = {}
+        if self.default_repo:
+            repos.setdefault(self.default_repo, [])
+        for name, service in self.services.items():
+            repos.setdefault(service.repo, []).append(name)
+        return repos
+
+    def branch_for_repo(self, repo: str) -> str | None:
+        """Return the branch configured for a repository's services, if any."""
+        return next((s.branch for s in self.services.values() if s.repo == repo and s.branch), None)
+
+    def index_dir(self, env: Mapping[str, str] | None = None) -> Path:
+        """Return the change index directory."""
+        if self.index.path:
+            return Path(self.index.path).expanduser()
+        env = os.environ if env is None else env
+        return Path(env.get("SLEUTH_HOME", Path.home() / ".sleuth")) / "index"
 
     def service_settings(self, service: str | None) -> ServiceSettings | None:
         """Return a service's settings, if configured."""

@@ -105,6 +105,15 @@ class Signals(_Model):
         return frames
 
 
+class ChangeEnrichment(_Model):
+    """What a change does, derived from its title, body, paths and diff (extractive, no LLM)."""
+
+    summary: str
+    tags: list[str] = Field(default_factory=list, description="feature, bugfix, refactor, config, …")
+    symbols: list[str] = Field(default_factory=list, description="Functions/classes the diff touches.")
+    risks: list[str] = Field(default_factory=list, description="Risk signals, each a short sentence.")
+
+
 class Change(_Model):
     """A merged change: a first-parent commit on the default branch (a PR/MR merge or squash)."""
 
@@ -121,11 +130,26 @@ class Change(_Model):
     additions: int = 0
     deletions: int = 0
     parents: list[str] = Field(default_factory=list)
+    enrichment: ChangeEnrichment | None = None
 
     @property
     def short_sha(self) -> str:
         """Return the 10-character abbreviation used in reports."""
         return self.sha[:10]
+
+
+class RepoProfile(_Model):
+    """A repository's entry in the catalogue: enough to tell which repos an incident concerns."""
+
+    name: str
+    path: str
+    description: str = ""
+    readme_summary: str = ""
+    languages: dict[str, int] = Field(default_factory=dict, description="Language -> number of files.")
+    layout: list[str] = Field(default_factory=list, description="Top-level files and directories.")
+    services: list[str] = Field(default_factory=list)
+    changes_last_30_days: int = 0
+    last_change_at: datetime | None = None
 
 
 class Deploy(_Model):

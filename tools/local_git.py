@@ -87,12 +87,27 @@ class LocalGitHost:
         )
         changes = []
         for record in result.stdout.split(_RECORD)[1:]:
-            change = self._parse_record(record)
+            change = self.parse_record(record)
             if since <= change.merged_at < until:
                 changes.append(change)
         return changes
 
-    def _parse_record(self, record: str) -> Change:
+    def change(self, sha: str) -> Change:
+        """Return one change by sha (a merge's files and stats are against its first parent)."""
+        result = run_git(
+            self.path,
+            "log",
+            "-1",
+            "--diff-merges=first-parent",
+            "--no-renames",
+            "--numstat",
+            f"--format={_RECORD}{_LOG_FORMAT}",
+            self.resolve(sha),
+        )
+        return self.parse_record(result.stdout.split(_RECORD)[1])
+
+    def parse_record(self, record: str) -> Change:
+        """Parse one `git log` record of _LOG_FORMAT (optionally followed by --numstat lines)."""
         sha, parents, author, email, authored, committed, message, stats = record.split(_FIELD, 7)
         title, body = _title_and_body(message)
         files, additions, deletions = [], 0, 0

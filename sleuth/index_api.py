@@ -1,0 +1,271 @@
+"""The Python API of the change index and deploys: sync, status, search, ingest, list, correlate.
+
+The CLI's `sleuth index …` and `sleuth deploy …` commands are thin wrappers over these functions,
+so notebooks get exactly what the command line gets.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sleuth.config import Settings
+from sleuth.errors import SleuthError
+from sleuth.models import Change, Deploy
+
+if TYPE_CHECKING:
+    from sleuth.tools.change_index import ChangeIndex, IndexHit
+    from sleuth.tools.index_sync import SyncResult
+
+
+def open_index(settings: Settings, index_dir: Path | None = None) -> ChangeIndex:
+    """Open (creating if needed) the change index the settings point to."""
+    from sleuth.tools.change_index import ChangeIndex
+
+    return ChangeIndex(settings, index_dir)
+
+
+def _repo_targets(settings: Settings, repos: list[str] | None) -> list[tuple[str, list[str]]]:
+    configured = settings.repos()
+    if repos:
+        return [(repo, configured.get(repo, [])) for repo in repos]
+    if not configured:
+        raise SleuthError(
+            "no repositories to index", hint="pass --repo PATH, or set default_repo / [services.NAME] in sleuth.toml"
+        )
+    return list(configured.items())
+
+
+def sync(
+    settings: Settings,
+    repos: list[str] | None = None,
+    *,
+    index: ChangeIndex | None = None,
+    branch: str | None = None,
+    on_progress: Callable[[str, int], None] | None = None,
+) -> list[SyncResult]:
+    """Sync the given repositories (default: every configured one) into the index."""
+    from sleuth.tools.catalogue import profile_repo, store_profile
+    from sleuth.tools.index_sync import sync_lock, sync_repo
+    from sleuth.tools.local_git import LocalGitHost
+
+    owned = index is None
+    index = index or open_index(settings)
+    results = []
+    try:
+        with sync_lock(index.dir):
+            for repo, services in _repo_targets(settings, repos):
+                host = LocalGitHost(repo)
+                repo_branch = branch or settings.branch_for_repo(repo)
+                result = sync_repo(index, host, repo_branch, services or [host.name], on_progress)
+                store_profile(index, profile_repo(host, repo_branch, services or [host.name]))
+                results.append(result)
+                _retie(index, host)
+    finally:
+        if owned:
+            index.close()
+    return results
+
+
+@dataclass
+class RepoStatus:
+    """One repository's place in the index."""
+
+    name: str
+    path: str
+    services: list[str]
+    changes: int
+    in_chroma: int
+    cursor: str | None
+    synced_at: datetime | None
+
+
+def status(settings: Settings, index: ChangeIndex | None = None) -> list[RepoStatus]:
+    """Return each indexed repository's change count (store and Chroma) and cursor."""
+    owned = index is None
+    index = index or open_index(settings)
+    try:
+        return [
+            RepoStatus(
+                name=r["name"],
+                path=r["path"],
+                services=r["services"],
+                changes=r["changes"],
+                in_chroma=index.count(r["name"])[1],
+                cursor=r["cursor"],
+                synced_at=r["synced_at"],
+            )
+            for r in index.store.repos()
+        ]
+    finally:
+        if owned:
+            index.close()
+
+
+def search(
+    settings: Settings,
+    query: str,
+    *,
+    since: timedelta = timedelta(days=7),
+    service: str | None = None,
+    repos: list[str] | None = None,
+    limit: int = 10,
+    now: datetime | None = None,
+    index: ChangeIndex | None = None,
+) -> list[IndexHit]:
+    """Search indexed changes by meaning and words, newest window first."""
+    owned = index is None
+    index = index or open_index(settings)
+    try:
+        known = index.store.repos()
+        names = repos or [r["name"] for r in known if service in (None, r["name"], *r["services"])]
+        if not names:
+            raise SleuthError(
+                f"no indexed repository serves {service!r}" if service else "the index is empty",
+                hint="run `sleuth index sync` first",
+            )
+        until = now or datetime.now(UTC)
+        return index.search(query, names, until - since, until + timedelta(seconds=1), limit=limit)
+    finally:
+        if owned:
+            index.close()
+
+
+def reset(settings: Settings) -> Path:
+    """Delete the index directory (embedded backend); return the path that was deleted."""
+    path = settings.index_dir().expanduser().resolve()
+    if path.exists():
+        shutil.rmtree(path)
+    return path
+
+
+# --- deploys -------------------------------------------------------------------------------------
+def _repos_for_service(index: ChangeIndex, settings: Settings, service: str) -> list[str]:
+    paths = [r["path"] for r in index.store.repos() if service in r["services"] or r["name"] == service]
+    if not paths and (service in settings.services or settings.default_repo):
+        paths = [settings.repo_for(service)]
+    return paths
+
+
+def _retie(index: ChangeIndex, host: Any) -> list[str]:
+    """Recompute ship times of one repository's changes from every stored deploy of its services."""
+    from sleuth.tools.deploys import first_shipped, tie_deploys
+
+    info = index.store.repo(host.name) or {"services": [host.name]}
+    deploys = [d for d in index.store.deploys() if d.service in info["services"] or d.service == host.name]
+    tied, notes = tie_deploys(host, deploys)
+    for service, environment in sorted({(t.deploy.service, t.deploy.environment) for t in tied}):
+        stream = [t for t in tied if (t.deploy.service, t.deploy.environment) == (service, environment)]
+        shipped = first_shipped(stream)
+        index.store.replace_shipped(host.name, service, environment, shipped)
+        index.mark_shipped(host.name, environment, shipped)
+    return notes
+
+
+@dataclass
+class IngestResult:
+    """What a deploy ingest stored and what it could not tie."""
+
+    received: int
+    new: int
+    repos: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def ingest_deploys(settings: Settings, deploys: list[Deploy], index: ChangeIndex | None = None) -> IngestResult:
+    """Store deploy events and tie each to the commits it carried (shipped_at per change)."""
+    from sleuth.tools.local_git import LocalGitHost
+
+    owned = index is None
+    index = index or open_index(settings)
+    try:
+        new = index.store.add_deploys(deploys)
+        result = IngestResult(received=len(deploys), new=new)
+        for service in sorted({d.service for d in deploys}):
+            paths = _repos_for_service(index, settings, service)
+            if not paths:
+                result.notes.append(f"no repository known for service {service!r}: its deploys are stored, not tied")
+            for path in paths:
+                host = LocalGitHost(path)
+                if index.store.repo(host.name) is None:
+                    index.store.register_repo(host.name, str(host.path), None, [service])
+                result.notes.extend(_retie(index, host))
+                result.repos.append(host.name)
+        result.notes = list(dict.fromkeys(result.notes))
+        return result
+    finally:
+        if owned:
+            index.close()
+
+
+@dataclass
+class DeployView:
+    """A deploy as `deploy list`/`correlate` show it: its changes, and whether it is suspect."""
+
+    deploy: Deploy
+    changes: list[Change]
+    carried: int
+    unknown_sha: bool = False
+    first_on_record: bool = False
+    near_anomaly: bool = False
+
+
+def list_deploys(
+    settings: Settings,
+    service: str,
+    *,
+    since: timedelta = timedelta(days=7),
+    deploys: list[Deploy] | None = None,
+    anomaly_at: datetime | None = None,
+    now: datetime | None = None,
+    environment: str | None = None,
+    max_changes: int = 50,
+) -> tuple[list[DeployView], list[str]]:
+    """Return the service's deploys in the window (newest first) with the changes each carried.
+
+    With `anomaly_at`, the window ends there and deploys within 30 minutes before it are flagged.
+    Deploys come from `deploys` when given, else from the index.
+    """
+    from sleuth.tools.deploys import deploys_of, near_anomaly, tie_deploys
+    from sleuth.tools.local_git import LocalGitHost
+
+    if deploys is None:
+        index = open_index(settings)
+        try:
+            deploys = index.store.deploys(service)
+            paths = _repos_for_service(index, settings, service)
+        finally:
+            index.close()
+    else:
+        paths = [settings.repo_for(service)]
+    if not paths:
+        raise SleuthError(f"no repository known for service {service!r}", hint="configure [services.NAME] or sync it")
+    end = anomaly_at or now or datetime.now(UTC)
+    start = end - since
+    host = LocalGitHost(paths[0])
+    history = deploys_of(deploys, service, environment)
+    if not history:
+        raise SleuthError(
+            f"no deploys recorded for service {service!r}", hint="ingest some: `sleuth deploy ingest FILE`"
+        )
+    tied, notes = tie_deploys(host, [d for d in history if d.at <= end])
+    views = []
+    for record in reversed(tied):
+        if record.deploy.at < start:
+            continue
+        shas = record.carried if not record.first_on_record else record.carried[:1]
+        views.append(
+            DeployView(
+                deploy=record.deploy,
+                changes=[host.change(sha) for sha in shas[:max_changes]],
+                carried=len(record.carried),
+                unknown_sha=record.sha is None,
+                first_on_record=record.first_on_record,
+                near_anomaly=anomaly_at is not None and near_anomaly(record.deploy, anomaly_at),
+            )
+        )
+    return views, notes

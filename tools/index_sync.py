@@ -1,0 +1,119 @@
+"""Incremental, idempotent sync of a repository's merged changes into the change index.
+
+The cursor is the last first-parent sha indexed. Each batch is read, enriched, upserted into Chroma
+and then written to the store together with the new cursor in one transaction; a sync killed at any
+point resumes from the last whole batch, and a re-run of a finished sync adds nothing. One sync
+per index at a time (an advisory lock, released by the kernel if the process dies).
+"""
+
+import fcntl
+import os
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from sleuth.errors import SleuthError
+from sleuth.models import Change
+from sleuth.tools.change_index import ChangeIndex
+from sleuth.tools.change_store import change_id
+from sleuth.tools.enrichment import enrich
+from sleuth.tools.git_cli import run_git
+from sleuth.tools.git_history import BlobReader, iter_history
+from sleuth.tools.local_git import LocalGitHost
+
+SyncProgress = Callable[[str, int], None]
+
+
+@dataclass
+class SyncResult:
+    """What one repository's sync did."""
+
+    repo: str
+    added: int
+    skipped: int
+    repaired: int
+    seconds: float
+    cursor: str
+    notes: list[str]
+
+
+@contextmanager
+def sync_lock(index_dir: Path) -> Iterator[None]:
+    """Hold the index's sync lock, or fail at once naming the process that holds it."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    path = index_dir / "sync.lock"
+    with path.open("a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "unknown"
+            raise SleuthError(
+                f"the change index at {index_dir} is locked by another sync (pid {holder})",
+                hint="wait for it to finish; the lock frees itself when that process exits",
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _is_ancestor(host: LocalGitHost, sha: str, ref: str) -> bool:
+    return run_git(host.path, "merge-base", "--is-ancestor", sha, ref, check=False).returncode == 0
+
+
+def sync_repo(
+    index: ChangeIndex,
+    host: LocalGitHost,
+    branch: str | None = None,
+    services: list[str] | None = None,
+    on_progress: SyncProgress | None = None,
+    batch_size: int | None = None,
+) -> SyncResult:
+    """Bring one repository's changes on a branch into the index; return what was done."""
+    started = time.monotonic()
+    services = services or [host.name]
+    batch_size = batch_size or index.settings.index.batch_size
+    ref = host.resolve(branch or "HEAD")
+    notes: list[str] = []
+    index.store.register_repo(host.name, str(host.path), branch, services)
+    cursor = (index.store.repo(host.name) or {}).get("cursor")
+    if cursor and not _is_ancestor(host, cursor, ref):
+        # History was rewritten (force-push, rebased branch): rescan; ids already stored are skipped.
+        notes.append(f"{host.name}: cursor {cursor[:10]} is no longer on {branch or 'HEAD'}; rescanning its history")
+        cursor = None
+    repaired = index.repair(host.name, services)
+    if repaired:
+        notes.append(f"{host.name}: re-added {repaired} change(s) missing from Chroma")
+
+    added = skipped = 0
+    batch: list[tuple[Change, str]] = []
+    last = cursor or ref
+
+    def flush() -> None:
+        nonlocal added, skipped, batch
+        known = index.store.known(change_id(host.name, c.sha) for c, _ in batch)
+        fresh = [(c, d) for c, d in batch if change_id(host.name, c.sha) not in known]
+        skipped += len(batch) - len(fresh)
+        index.upsert(host.name, services, fresh, last)
+        added += len(fresh)
+        batch = []
+        if on_progress:
+            on_progress(host.name, added)
+
+    with BlobReader(host.path) as blobs:
+        for change, diff in iter_history(host, ref, after_sha=cursor):
+            change.enrichment = enrich(change, diff, blobs.read)
+            batch.append((change, diff))
+            last = change.sha
+            if len(batch) >= batch_size:
+                flush()
+    if batch or last != cursor:
+        flush()
+    return SyncResult(host.name, added, skipped, repaired, round(time.monotonic() - started, 2), last, notes)
