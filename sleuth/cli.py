@@ -6,8 +6,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 
+from sleuth import cli_deploy, cli_index
+from sleuth.cli_common import console, fail
 from sleuth.errors import SleuthError
 
 app = typer.Typer(
@@ -16,15 +17,10 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-console = Console()
-errors = Console(stderr=True)
+app.add_typer(cli_index.app, name="index")
+app.add_typer(cli_deploy.app, name="deploy")
 
 DEFAULT_DEMO_DIR = Path(".sleuth-demo")
-
-
-def _fail(message: str, code: int = 2) -> None:
-    errors.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
-    raise typer.Exit(code)
 
 
 def _progress(node: str, message: str) -> None:
@@ -74,12 +70,12 @@ def demo(
             on_progress=_progress,
         )
     except SleuthError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     _print_markdown(_write_outputs(report, json_path, md_path or estate.root / "report.md"))
     top = report.top
     named = top.culprit_sha if top else None
     if named != estate.culprit_sha or not (report.fix and report.fix.validated):
-        _fail(f"demo check failed: expected culprit {estate.culprit_sha[:10]} with a validated fix", 1)
+        fail(f"demo check failed: expected culprit {estate.culprit_sha[:10]} with a validated fix", 1)
     console.print(f"[bold green]✔ demo check:[/] named the planted culprit {named[:10]} first, fix validated")
 
 
@@ -117,7 +113,7 @@ def investigate(
             on_progress=_progress,
         )
     except SleuthError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     _print_markdown(_write_outputs(report, json_path, md_path))
 
 
@@ -148,7 +144,7 @@ def signals(
             )
         found = plan(incident)
     except SleuthError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     if as_json:
         data = found.model_dump(mode="json")
         for exc in data["exceptions"]:
@@ -174,7 +170,7 @@ def main() -> None:
     try:
         app()
     except SleuthError as exc:
-        _fail(str(exc))
+        fail(str(exc))
 
 
 if __name__ == "__main__":

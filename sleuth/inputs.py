@@ -2,6 +2,7 @@
 
 import csv
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -84,3 +85,23 @@ def load_deploys(path: Path) -> list[Deploy]:
             detail = _first_error(exc) if isinstance(exc, ValidationError) else "not an object"
             raise SleuthError(f"{path}:{number}: invalid deploy: {detail}") from None
     return deploys
+
+
+_DURATION_UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def parse_duration(text: str) -> timedelta:
+    """Parse `30m`, `12h`, `7d` or `2w` into a timedelta."""
+    value, unit = text.strip()[:-1], text.strip()[-1:].lower()
+    if unit not in _DURATION_UNITS or not value.isdigit():
+        raise SleuthError(f"invalid duration {text!r}", hint="use a number and a unit: 30m, 12h, 7d, 2w")
+    return timedelta(seconds=int(value) * _DURATION_UNITS[unit])
+
+
+def parse_time(text: str) -> datetime:
+    """Parse an ISO 8601 time (naive means UTC)."""
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise SleuthError(f"invalid time {text!r}", hint="use ISO 8601, e.g. 2026-10-28T09:30:00Z") from None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
