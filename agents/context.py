@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 
 from sleuth.config import Settings
+from sleuth.tools.change_index import ChangeIndex
 from sleuth.tools.local_git import LocalGitHost
 from sleuth.tools.sandbox import Sandbox
 
@@ -14,4 +15,5 @@ class InvestigationContext:
     host: LocalGitHost
     sandbox: Sandbox
     settings: Settings = field(default_factory=Settings)
+    index: ChangeIndex | None = None
     max_read_rounds: int = 2

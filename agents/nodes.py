@@ -58,6 +58,7 @@ def search_changes_node(state: State, runtime: Ctx) -> State:
         state.get("branch"),
         state["window_days"],
         state.get("deploys", []),
+        runtime.context.index,
     )
     if not result.candidates:
         raise SleuthError(

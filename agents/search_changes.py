@@ -1,9 +1,16 @@
-"""search-changes: rank the changes in the window by timing, stack-frame blame and text overlap."""
+"""search-changes: rank the changes in the window by timing, stack-frame blame, meaning and words.
+
+With a change index, candidates come from it (window and repository filters), and dense similarity
+plus bm25 over the stored message/paths/diff text join the structural features. Without one, the
+window is read from git and bm25 runs over the diffs in memory; the semantic feature is then absent.
+"""
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sleuth.models import Candidate, Change, Deploy, Incident, Signals, StackFrame
+from sleuth.tools.change_index import ChangeIndex
+from sleuth.tools.change_store import change_id
 from sleuth.tools.deploys import shipped_times
 from sleuth.tools.lexical import bm25_scores
 from sleuth.tools.local_git import LocalGitHost
@@ -16,6 +23,7 @@ WEIGHTS = {
     "blame_near_frames": 1.5,
     "frame_file_overlap": 1.0,
     "lexical": 1.2,
+    "semantic": 0.8,
     "recency": 0.6,
 }
 NOT_SHIPPED_FACTOR = 0.1
@@ -81,14 +89,31 @@ def search_changes(
     branch: str | None,
     window_days: int,
     deploys: list[Deploy],
+    index: ChangeIndex | None = None,
 ) -> SearchResult:
     """Return the candidate changes of the window, ranked, each with its feature values."""
     signals = map_frames(signals, host.list_files(ref))
     cutoff = signals.first_error_at
     since = incident.started_at - timedelta(days=window_days)
-    # Changes come from the branch (some may not have shipped yet); blame reads the running ref.
-    changes = host.changes(branch, since, min(cutoff, incident.started_at))
+    until = min(cutoff, incident.started_at)
     notes: list[str] = []
+    query = _query(incident, signals)
+    # Changes come from the branch (some may not have shipped yet); blame reads the running ref.
+    if index is not None:
+        ids = index.store.ids_in_window([host.name], since, until)
+        stored = index.store.get_many(ids)
+        changes = [stored[i] for i in ids]
+        dense, bm25 = index.scores(query, [host.name], since, until, limit=max(1, len(changes)))
+        top_dense = max(dense.values(), default=0.0) or 1.0
+        top_bm25 = max(bm25.values(), default=0.0) or 1.0
+        semantic = [dense.get(change_id(host.name, c.sha), 0.0) / top_dense for c in changes]
+        lexical = [bm25.get(change_id(host.name, c.sha), 0.0) / top_bm25 for c in changes]
+    else:
+        changes = host.changes(branch, since, until)
+        raw = bm25_scores([_change_text(host, c) for c in changes], query)
+        top_raw = max(raw, default=0.0) or 1.0
+        lexical = [score / top_raw for score in raw]
+        semantic = []
     service_deploys = [d for d in deploys if incident.service in (None, d.service)]
     shipped, deploy_notes = shipped_times(host, deploys, incident.service, cutoff)
     notes.extend(deploy_notes)
@@ -106,11 +131,8 @@ def search_changes(
         for sha, _ in blamed.values():
             near_hits[sha] = near_hits.get(sha, 0.0) + weight / (2 * NEAR_LINES + 1)
 
-    lexical = bm25_scores([_change_text(host, c) for c in changes], _query(incident, signals))
-    top_lexical = max(lexical, default=0.0) or 1.0
-
     candidates = []
-    for change, text_score in zip(changes, lexical, strict=True):
+    for position, change in enumerate(changes):
         shipped_at = shipped.get(change.sha)
         if service_deploys:
             timing = "shipped_before" if shipped_at and shipped_at < cutoff else "not_shipped"
@@ -123,9 +145,11 @@ def search_changes(
             "blame_frame_line": line_hits.get(change.sha, 0.0) / total_weight,
             "blame_near_frames": near_hits.get(change.sha, 0.0) / total_weight,
             "frame_file_overlap": sum(w for f, w in weighted if f.repo_path in touched) / total_weight,
-            "lexical": text_score / top_lexical,
+            "lexical": lexical[position],
             "recency": 1.0 / (1.0 + hours_live / 24.0),
         }
+        if semantic:
+            features["semantic"] = semantic[position]
         score = sum(WEIGHTS[name] * value for name, value in features.items())
         if timing == "not_shipped":
             score *= NOT_SHIPPED_FACTOR
@@ -155,6 +179,8 @@ def _reasons(features: dict[str, float], timing: str, shipped_at: datetime | Non
         reasons.append("touches a file in the stack trace")
     if features["lexical"] >= 0.5:
         reasons.append("its text shares terms with the incident")
+    if features.get("semantic", 0.0) >= 0.9:
+        reasons.append("its summary is among the closest in meaning to the incident")
     if timing == "not_shipped":
         reasons.append("ruled out on timing: not deployed before the first error")
     elif shipped_at is not None:

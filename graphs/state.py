@@ -1,7 +1,7 @@
 """The investigation graph's three state schemas: what goes in, what nodes share, what comes out."""
 
 import operator
-from typing import Annotated, TypedDict
+from typing import Annotated, NotRequired, TypedDict
 
 from sleuth.models import (
     Candidate,
@@ -36,6 +36,8 @@ class InvestigationInput(TypedDict):
     """Known deploy events; empty when unknown (timing then uses merge times)."""
     window_days: int
     """How far back before the incident to look for changes."""
+    notes: NotRequired[Annotated[list[str], operator.add]]
+    """Things the report should mention (index use, unknown deploy shas, skipped steps); accumulates."""
 
 
 class InvestigationState(InvestigationInput, total=False):
@@ -55,8 +57,6 @@ class InvestigationState(InvestigationInput, total=False):
     """How many reading rounds have run; bounds the hypothesize -> read loop."""
     fix: FixProposal | None
     """The drafted, tested fix, if a culprit was named."""
-    notes: Annotated[list[str], operator.add]
-    """Things the report should mention (unknown deploy shas, skipped steps)."""
     timings: Annotated[dict[str, float], merge_timings]
     """Seconds spent per node."""
     report: Report

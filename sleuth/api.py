@@ -19,11 +19,14 @@ def investigate(
     window_days: int | None = None,
     settings: Settings | None = None,
     on_progress: ProgressCallback | None = None,
+    use_index: bool | None = None,
 ) -> Report:
     """Investigate an incident against a local repository and return the report.
 
     The workspace sandbox is created for this investigation and deleted when it ends, whether it
-    succeeds or fails.
+    succeeds or fails. With `use_index` None (the default) the change index is used when the
+    repository has been synced into it (and is brought up to date first); True requires it, False
+    skips it. Deploys stored in the index are used when none are passed.
     """
     from sleuth.agents.context import InvestigationContext
     from sleuth.graphs.investigation import build_graph
@@ -37,19 +40,24 @@ def investigate(
     host = LocalGitHost(repo or settings.repo_for(incident.service))
     service = settings.service_settings(incident.service)
     branch = branch or (service.branch if service else None)
+    deploys = list(deploys)
+    index, notes = _open_index(settings, host, branch, use_index, on_progress)
+    if index is not None and not deploys and incident.service:
+        deploys = index.store.deploys(incident.service)
     sandbox = BubblewrapSandbox(
         timeout_seconds=settings.sandbox.timeout_seconds,
         output_limit_bytes=settings.sandbox.output_limit_bytes,
     )
     try:
         graph = build_graph()
-        context = InvestigationContext(host=host, sandbox=sandbox, settings=settings)
+        context = InvestigationContext(host=host, sandbox=sandbox, settings=settings, index=index)
         inputs = {
             "incident": incident,
             "repo": str(host.path),
             "branch": branch,
-            "deploys": list(deploys),
+            "deploys": deploys,
             "window_days": window_days or settings.window_days,
+            "notes": notes,
         }
         report: Report | None = None
         for mode, chunk in graph.stream(inputs, context=context, stream_mode=["custom", "values"]):
@@ -61,3 +69,41 @@ def investigate(
         return report
     finally:
         sandbox.destroy()
+        if index is not None:
+            index.close()
+
+
+def _open_index(
+    settings: Settings, host: Any, branch: str | None, use_index: bool | None, on_progress: ProgressCallback | None
+) -> tuple[Any, list[str]]:
+    """Open the change index for this repository and bring it up to date, or say why not."""
+    from sleuth.errors import SleuthError
+
+    if use_index is False:
+        return None, []
+    store_path = settings.index_dir() / "sidecar.sqlite3"
+    if use_index is None and not store_path.exists():
+        return None, ["no change index: ranking without semantic search (run `sleuth index sync` to build one)"]
+    from sleuth.tools.change_index import ChangeIndex
+    from sleuth.tools.index_sync import sync_lock, sync_repo
+
+    index = ChangeIndex(settings)
+    registered = index.store.repo(host.name)
+    if use_index is None and (registered is None or registered["path"] != str(host.path)):
+        index.close()
+        return None, [f"{host.name} is not in the change index: ranking without semantic search"]
+    if registered and branch and registered["branch"] not in (None, branch):
+        index.close()
+        return None, [f"the index holds {host.name}'s {registered['branch']} branch, not {branch}"]
+    services = registered["services"] if registered else [host.name]
+    try:
+        with sync_lock(index.dir):
+            result = sync_repo(index, host, branch, services)
+    except SleuthError as exc:
+        index.close()
+        if use_index:
+            raise
+        return None, [f"change index not used: {exc}"]
+    if on_progress is not None:
+        on_progress("index", f"{result.added} new change(s) indexed for {host.name}")
+    return index, [f"change index: {index.store.count(host.name)} changes of {host.name} indexed"]

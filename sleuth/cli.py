@@ -52,7 +52,8 @@ def demo(
     json_path: Annotated[Path | None, typer.Option("--json", help="Write the JSON report here.")] = None,
     md_path: Annotated[Path | None, typer.Option("--md", help="Write the Markdown report here.")] = None,
 ) -> None:
-    """Build three demo service repos with a real incident, and investigate it offline."""
+    """Build three demo service repos with a real incident, index them, and investigate it offline."""
+    from sleuth import index_api
     from sleuth.api import investigate
     from sleuth.config import Settings
     from sleuth.demo.estate import build_estate
@@ -62,13 +63,16 @@ def demo(
             estate = build_estate(directory.resolve())
         console.print(f"Demo estate: [bold]{estate.root}[/] (repos: {', '.join(estate.repos)})")
         console.print(f"Incident: {estate.incident_path}  Deploys: {estate.deploys_path}")
-        report = investigate(
-            estate.incident,
-            estate.repos["payments"],
-            deploys=estate.deploys,
-            settings=Settings(),
-            on_progress=_progress,
+        settings = Settings(
+            services={name: {"repo": str(path)} for name, path in estate.repos.items()},
+            index={"path": str(estate.root / "index")},
         )
+        with console.status("indexing the three repositories (offline embeddings) and their deploys…"):
+            synced = index_api.sync(settings)
+            index_api.ingest_deploys(settings, estate.deploys)
+        for result in synced:
+            console.print(f"Indexed {result.repo}: {result.added} changes in {result.seconds:.1f}s", highlight=False)
+        report = investigate(estate.incident, settings=settings, on_progress=_progress, use_index=True)
     except SleuthError as exc:
         fail(str(exc))
     _print_markdown(_write_outputs(report, json_path, md_path or estate.root / "report.md"))

@@ -53,14 +53,18 @@ def to_markdown(report: Report, max_candidates: int = 10) -> str:
     lines += [
         "## Candidate changes",
         "",
-        "| rank | change | title | timing | score | why |",
-        "|---|---|---|---|---|---|",
+        "| rank | change | title | tags | timing | score | why |",
+        "|---|---|---|---|---|---|---|",
     ]
     for cand in report.candidates[:max_candidates]:
         title = cand.change.title.replace("|", "\\|")
+        enrichment = cand.change.enrichment
+        tags = ", ".join(enrichment.tags) if enrichment else ""
+        why = [*cand.reasons, *(f"risk: {risk}" for risk in (enrichment.risks[:2] if enrichment else []))]
         lines.append(
-            f"| {cand.rank} | `{cand.change.short_sha}` | {title} | {cand.timing} | {cand.score:.2f} | "
-            f"{'; '.join(cand.reasons)} |"
+            f"| {cand.rank} | `{cand.change.short_sha}` | {title} | {tags} | {cand.timing} | {cand.score:.2f} | "
+            + "; ".join(why).replace("|", "\\|")
+            + " |"
         )
     lines.append("")
     if report.fix:

@@ -171,25 +171,7 @@ class ChangeIndex:
 
         Each signal is normalised to its best hit in this result set (1.0 = best), then averaged.
         """
-        repos = list(repos)
-        if not repos:
-            return []
-        where: list[dict[str, Any]] = [
-            {"repo": {"$in": repos}} if len(repos) > 1 else {"repo": repos[0]},
-            {"merged_at": {"$gte": int(since.timestamp())}},
-            {"merged_at": {"$lt": int(until.timestamp())}},
-        ]
-        if services:
-            serves = [{"services": {"$contains": s}} for s in services]
-            where.append({"$or": serves} if len(serves) > 1 else serves[0])
-        result = self.collection.query(
-            query_texts=[query], n_results=limit, where={"$and": where}, include=["distances"]
-        )
-        dense = {i: max(0.0, 1.0 - d) for i, d in zip(result["ids"][0], result["distances"][0], strict=True)}
-        terms = list(dict.fromkeys(tokens(query)))[:MAX_QUERY_TERMS]
-        lexical = self.store.bm25(terms, repos, since, until, limit)
-        if services:
-            lexical = {i: s for i, s in lexical.items() if i in dense or self._serves(i, services)}
+        dense, lexical = self.scores(query, repos, since, until, limit, services)
         top_dense = max(dense.values(), default=0.0) or 1.0
         top_lexical = max(lexical.values(), default=0.0) or 1.0
         changes = self.store.get_many(list(dict.fromkeys([*dense, *lexical])))
@@ -207,6 +189,37 @@ class ChangeIndex:
             )
         hits.sort(key=lambda h: (-h.fused, -h.change.merged_at.timestamp()))
         return hits[:limit]
+
+    def scores(
+        self,
+        query: str,
+        repos: list[str],
+        since: datetime,
+        until: datetime,
+        limit: int = 100,
+        services: list[str] | None = None,
+    ) -> tuple[dict[str, float], dict[str, float]]:
+        """Return the best `limit` changes in the window by cosine similarity and by bm25 (by id)."""
+        repos = list(repos)
+        if not repos:
+            return {}, {}
+        where: list[dict[str, Any]] = [
+            {"repo": {"$in": repos}} if len(repos) > 1 else {"repo": repos[0]},
+            {"merged_at": {"$gte": int(since.timestamp())}},
+            {"merged_at": {"$lt": int(until.timestamp())}},
+        ]
+        if services:
+            serves = [{"services": {"$contains": s}} for s in services]
+            where.append({"$or": serves} if len(serves) > 1 else serves[0])
+        result = self.collection.query(
+            query_texts=[query], n_results=limit, where={"$and": where}, include=["distances"]
+        )
+        dense = {i: max(0.0, 1.0 - d) for i, d in zip(result["ids"][0], result["distances"][0], strict=True)}
+        terms = list(dict.fromkeys(tokens(query)))[:MAX_QUERY_TERMS]
+        lexical = self.store.bm25(terms, repos, since, until, limit)
+        if services:
+            lexical = {i: s for i, s in lexical.items() if i in dense or self._serves(i, services)}
+        return dense, lexical
 
     def _serves(self, identifier: str, services: list[str]) -> bool:
         repo = identifier.split(":", 1)[0]
