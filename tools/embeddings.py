@@ -13,6 +13,8 @@ from sleuth.config import IndexSettings
 from sleuth.errors import SleuthError
 
 MINILM_DIMENSIONS = 384
+# Documents are a title and a sentence; 64 word pieces hold them and keep batches cheap to run.
+MAX_TOKENS = 64
 
 
 def minilm_path() -> str:
@@ -49,4 +51,6 @@ def embedding_function(settings: IndexSettings) -> Any:
     transformers_logging.disable_progress_bar()
     from chromadb.utils.embedding_functions import SentenceTransformerEmbeddingFunction
 
-    return SentenceTransformerEmbeddingFunction(model_name=minilm_path(), device="cpu", normalize_embeddings=True)
+    function = SentenceTransformerEmbeddingFunction(model_name=minilm_path(), device="cpu", normalize_embeddings=True)
+    function._model.max_seq_length = MAX_TOKENS  # the loaded model is shared per process by Chroma
+    return function

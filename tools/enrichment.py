@@ -171,6 +171,14 @@ def _areas(paths: list[str]) -> str:
     return ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
 
 
+def headline(change: Change) -> str:
+    """Return the title plus the body's first sentence: what a change is about, in a few words."""
+    sentence = _first_sentence(change.body)
+    if sentence and sentence.lower().rstrip(".") != change.title.lower().rstrip("."):
+        return f"{change.title.rstrip('.')}. {sentence}"
+    return change.title
+
+
 def summarize(change: Change, symbols: list[str]) -> str:
     """Return a one- or two-sentence extractive summary: what, where and how big."""
     parts = [change.title.rstrip(".") + "."]

@@ -10,6 +10,7 @@ import fcntl
 import os
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -92,28 +93,36 @@ def sync_repo(
     if repaired:
         notes.append(f"{host.name}: re-added {repaired} change(s) missing from Chroma")
 
-    added = skipped = 0
-    batch: list[tuple[Change, str]] = []
-    last = cursor or ref
+    counts = {"added": 0, "skipped": 0}
 
-    def flush() -> None:
-        nonlocal added, skipped, batch
+    def write(batch: list[tuple[Change, str]], batch_cursor: str) -> None:
+        # Runs on the writer thread: the only code touching the stores during the sync.
         known = index.store.known(change_id(host.name, c.sha) for c, _ in batch)
         fresh = [(c, d) for c, d in batch if change_id(host.name, c.sha) not in known]
-        skipped += len(batch) - len(fresh)
-        index.upsert(host.name, services, fresh, last)
-        added += len(fresh)
-        batch = []
+        index.upsert(host.name, services, fresh, batch_cursor)
+        counts["added"] += len(fresh)
+        counts["skipped"] += len(batch) - len(fresh)
         if on_progress:
-            on_progress(host.name, added)
+            on_progress(host.name, counts["added"])
 
-    with BlobReader(host.path) as blobs:
+    # Reading and enriching the next batch (git, Python) overlaps embedding and writing this one
+    # (torch, Chroma, SQLite release the GIL); one batch in flight keeps batches and cursors in order.
+    batch: list[tuple[Change, str]] = []
+    last = cursor or ref
+    pending: Future[None] | None = None
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="index-writer") as writer, BlobReader(host.path) as blobs:
         for change, diff in iter_history(host, ref, after_sha=cursor):
             change.enrichment = enrich(change, diff, blobs.read)
             batch.append((change, diff))
             last = change.sha
             if len(batch) >= batch_size:
-                flush()
-    if batch or last != cursor:
-        flush()
-    return SyncResult(host.name, added, skipped, repaired, round(time.monotonic() - started, 2), last, notes)
+                if pending is not None:
+                    pending.result()
+                pending = writer.submit(write, batch, last)
+                batch = []
+        if pending is not None:
+            pending.result()
+        if batch or last != cursor:
+            writer.submit(write, batch, last).result()
+    seconds = round(time.monotonic() - started, 2)
+    return SyncResult(host.name, counts["added"], counts["skipped"], repaired, seconds, last, notes)
