@@ -34,6 +34,7 @@ def git(repo: Path, *args: str, when: str = "2026-10-01T10:00:00+00:00") -> str:
 def commit_files(repo: Path, files: dict[str, str], message: str, when: str = "2026-10-01T10:00:00+00:00") -> None:
     """Write files into repo and commit them all."""
     for name, text in files.items():
+        (repo / name).parent.mkdir(parents=True, exist_ok=True)
         (repo / name).write_text(text)
     git(repo, "add", "-A")
     git(repo, "commit", "-qm", message, when=when)
@@ -50,3 +51,14 @@ def new_repo(path: Path) -> Path:
 def estate(tmp_path_factory: pytest.TempPathFactory) -> Estate:
     """The demo estate, built once per test session."""
     return build_estate(tmp_path_factory.mktemp("estate") / "demo")
+
+
+@pytest.fixture(autouse=True)
+def isolated_sleuth_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Keep every test (and the CLI processes it starts) away from the user's ~/.sleuth."""
+    home = tmp_path_factory.mktemp("sleuth-home")
+    monkeypatch.setenv("SLEUTH_HOME", str(home))
+    for name in [n for n in __import__("os").environ if n.startswith("SLEUTH_") and n != "SLEUTH_HOME"]:
+        if name != "SLEUTH_SHARED_DIR":
+            monkeypatch.delenv(name)
+    return home

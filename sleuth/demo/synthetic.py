@@ -104,4 +104,5 @@ def write_history(path: Path, changes: int, seed: int = 7, start: datetime | Non
     if process.wait() != 0:
         raise RuntimeError("git fast-import failed")
     subprocess.run(["git", "-C", str(path), "branch", "-D", "-q", "feature"], env=git_env(), check=False)
+    subprocess.run(["git", "-C", str(path), "reset", "-q", "--hard", "main"], env=git_env(), check=True)
     return path

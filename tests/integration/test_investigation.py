@@ -83,3 +83,36 @@ def test_workspace_is_deleted_when_the_investigation_fails(estate: Estate, monke
     with pytest.raises(Exception, match=r"no commits before|no changes"):
         investigate(incident, estate.repos["payments"], settings=Settings())
     assert created and not created[0].exists()
+
+
+def test_investigation_ranks_with_the_change_index(estate: Estate, tmp_path: Path) -> None:
+    from sleuth import index_api
+
+    settings = Settings(
+        services={"payments": {"repo": str(estate.repos["payments"])}},
+        index={"path": str(tmp_path / "index")},
+    )
+    index_api.sync(settings)
+    index_api.ingest_deploys(settings, estate.deploys)
+    # No deploys passed: they come from the index, and so does the ranking's semantic signal.
+    report = investigate(estate.incident, settings=settings)
+    assert report.top is not None and report.top.culprit_sha == estate.culprit_sha
+    top = report.candidates[0]
+    assert top.timing == "shipped_before"
+    assert {"semantic", "lexical", "blame_frame_line"} <= set(top.features)
+    assert top.change.enrichment is not None and "payments/currency.py:rate_for" in top.change.enrichment.symbols
+    assert any(note.startswith("change index: 45 changes of payments") for note in report.notes)
+    ruled_out = [c for c in report.candidates if c.timing == "not_shipped"]
+    assert ruled_out, "the change merged after the last deploy is still ruled out on timing"
+
+
+def test_repository_missing_from_the_index_falls_back_to_git(estate: Estate, tmp_path: Path) -> None:
+    settings = Settings(index={"path": str(tmp_path / "index")})
+    (tmp_path / "index").mkdir()
+    from sleuth import index_api
+
+    index_api.sync(settings, [str(estate.repos["inventory"])])
+    report = investigate(estate.incident, estate.repos["payments"], deploys=estate.deploys, settings=settings)
+    assert report.top is not None and report.top.culprit_sha == estate.culprit_sha
+    assert "semantic" not in report.candidates[0].features
+    assert any("payments is not in the change index" in note for note in report.notes)
