@@ -5,7 +5,7 @@ STAMP   := $(VENV)/.installed
 PYTHON  ?= $(shell command -v python3.11 || command -v python3)
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup demo test lint clean
+.PHONY: setup demo test bench lint clean
 
 $(STAMP): pyproject.toml
 	@command -v bwrap >/dev/null 2>&1 || { echo "installing bubblewrap (sandbox)"; \
@@ -22,9 +22,13 @@ demo: setup
 test: setup
 	$(PY) -m pytest
 
+# Index benchmarks (ingest rate, retrieval p95 at 100k, sync RSS). BENCH_ARGS="--real-repo PATH --reuse" etc.
+bench: setup
+	$(PY) bench/index_bench.py $(BENCH_ARGS)
+
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
 clean:
-	rm -rf $(VENV) .sleuth-demo
+	rm -rf $(VENV) .sleuth-demo .bench

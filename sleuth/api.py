@@ -37,6 +37,9 @@ def investigate(
     settings = settings or load_settings()
     if not isinstance(incident, Incident):
         incident = parse_incident(incident)
+    chosen_notes: list[str] = []
+    if repo is None and incident.service not in settings.services and len(settings.repos()) > 1:
+        repo, chosen_notes = _choose_repo(settings, incident)
     host = LocalGitHost(repo or settings.repo_for(incident.service))
     service = settings.service_settings(incident.service)
     branch = branch or (service.branch if service else None)
@@ -57,7 +60,7 @@ def investigate(
             "branch": branch,
             "deploys": deploys,
             "window_days": window_days or settings.window_days,
-            "notes": notes,
+            "notes": chosen_notes + notes,
         }
         report: Report | None = None
         for mode, chunk in graph.stream(inputs, context=context, stream_mode=["custom", "values"]):
@@ -71,6 +74,24 @@ def investigate(
         sandbox.destroy()
         if index is not None:
             index.close()
+
+
+def _choose_repo(settings: Settings, incident: Incident) -> tuple[str, list[str]]:
+    """Pick the repository for an incident no service mapping points to, from the catalogue."""
+    from sleuth.agents.choose_repo import choose_repo
+    from sleuth.errors import SleuthError
+    from sleuth.tools.change_index import ChangeIndex
+
+    if not (settings.index_dir() / "sidecar.sqlite3").exists():
+        raise SleuthError(
+            f"several repositories are configured and none is mapped to service {incident.service!r}",
+            hint="pass --repo, map the service in sleuth.toml, or run `sleuth index sync` to build the catalogue",
+        )
+    index = ChangeIndex(settings)
+    try:
+        return choose_repo(index, incident)
+    finally:
+        index.close()
 
 
 def _open_index(

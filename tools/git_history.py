@@ -117,7 +117,7 @@ def _parse(host: LocalGitHost, record: str) -> tuple[Change, str]:
 class BlobReader:
     """Read blobs by id through one `git cat-file --batch` process."""
 
-    def __init__(self, repo: Path, max_bytes: int = 200_000) -> None:
+    def __init__(self, repo: Path, max_bytes: int = 64_000) -> None:
         self.max_bytes = max_bytes
         self._process = subprocess.Popen(
             _git_command(repo, "cat-file", "--batch"),

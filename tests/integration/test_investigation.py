@@ -116,3 +116,19 @@ def test_repository_missing_from_the_index_falls_back_to_git(estate: Estate, tmp
     assert report.top is not None and report.top.culprit_sha == estate.culprit_sha
     assert "semantic" not in report.candidates[0].features
     assert any("payments is not in the change index" in note for note in report.notes)
+
+
+def test_catalogue_narrows_an_unmapped_incident_to_its_repository(estate: Estate, tmp_path: Path) -> None:
+    from sleuth import index_api
+
+    # Three repositories are configured under other service names; none is mapped to "payments".
+    settings = Settings(
+        services={f"svc-{name}": {"repo": str(path)} for name, path in estate.repos.items()},
+        index={"path": str(tmp_path / "index")},
+    )
+    index_api.sync(settings)
+    report = investigate(estate.incident, deploys=estate.deploys, settings=settings, use_index=False)
+    assert report.repo == str(estate.repos["payments"])
+    chosen = [n for n in report.notes if n.startswith("repository chosen from the catalogue: payments")]
+    assert chosen and "stack-frame files exist here" in chosen[0]
+    assert report.top is not None and report.top.culprit_sha == estate.culprit_sha
