@@ -63,7 +63,10 @@ def _sync_child(repo: str, index_dir: str, branch: str | None) -> None:
 def run_sync(repo: Path, index_dir: Path, branch: str | None = None) -> dict[str, float]:
     if index_dir.exists():
         shutil.rmtree(index_dir)
-    code = f"import sys; sys.path.insert(0, {str(ROOT / 'bench')!r}); import index_bench as b; b._sync_child({str(repo)!r}, {str(index_dir)!r}, {branch!r})"
+    code = (
+        f"import sys; sys.path.insert(0, {str(ROOT / 'bench')!r}); import index_bench as b;"
+        f" b._sync_child({str(repo)!r}, {str(index_dir)!r}, {branch!r})"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     if out.returncode != 0:
         raise SystemExit(f"sync of {repo} failed:\n{out.stderr[-3000:]}")
@@ -152,7 +155,8 @@ def main() -> None:
 
     ingest_row(f"synthetic {args.changes}", synthetic(args.changes, args.reuse), WORK / f"index-{args.changes}")
     for real in args.real_repo:
-        ingest_row(f"real {real.name if real.name != 'repo' else real.parent.name}", real, WORK / f"index-real-{real.parent.name}")
+        name = real.name if real.name != "repo" else real.parent.name  # fetched mirrors end in /repo
+        ingest_row(f"real {name}", real, WORK / f"index-real-{name}")
 
     big_index = WORK / f"index-{args.retrieval_changes}"
     big_repo = synthetic(args.retrieval_changes, args.reuse)

@@ -92,8 +92,8 @@ def python_scopes(source: str) -> list[tuple[int, int, str]]:
                 for target in targets:
                     if isinstance(target, ast.Name):
                         scopes.append((node.lineno, node.end_lineno or node.lineno, target.id))
-            for field in _STATEMENT_LISTS:
-                children = getattr(node, field, None)
+            for attribute in _STATEMENT_LISTS:
+                children = getattr(node, attribute, None)
                 if children:
                     visit(children, prefix)
 
