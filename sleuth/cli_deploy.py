@@ -23,7 +23,7 @@ DeploysOption = Annotated[
 
 @app.command()
 def ingest(
-    file: Annotated[Path, typer.Argument(help="Deploy events: JSON, JSON Lines or CSV.")],
+    file: Annotated[Path, typer.Argument(help="Deploy events: JSON, JSON Lines or CSV; - reads a feed on stdin.")],
 ) -> None:
     """Store deploy events and tie each to the commits it carried (previous deploy's sha..its sha)."""
     from sleuth import index_api
@@ -31,7 +31,8 @@ def ingest(
     from sleuth.inputs import load_deploys
 
     try:
-        result = index_api.ingest_deploys(load_settings(), load_deploys(file))
+        events = load_deploys(Path("<stdin>"), sys.stdin.read()) if str(file) == "-" else load_deploys(file)
+        result = index_api.ingest_deploys(load_settings(), events)
     except SleuthError as exc:
         fail(str(exc))
     console.print(

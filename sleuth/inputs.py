@@ -59,11 +59,15 @@ def load_incident(path: Path) -> Incident:
     return parse_incident(data, str(path))
 
 
-def load_deploys(path: Path) -> list[Deploy]:
-    """Read deploy events from JSON (a list), JSON Lines or CSV (service,environment,sha,at,status)."""
-    text = _read_text(path)
+def load_deploys(path: Path, text: str | None = None) -> list[Deploy]:
+    """Read deploy events from JSON (a list), JSON Lines or CSV (service,environment,sha,at,status).
+
+    With `text`, parse that (a feed piped on stdin) and use `path` only to name it and, by its
+    suffix, pick the format; a feed without a .csv name is JSON or JSON Lines.
+    """
+    text = _read_text(path) if text is None else text
     rows: list[tuple[int, Any]] = []
-    if path.suffix.lower() == ".csv":
+    if path.suffix.lower() == ".csv" or (text.startswith("service,") and "\n" in text):
         rows = list(enumerate(csv.DictReader(text.splitlines()), start=2))
     elif text.lstrip().startswith("["):
         try:

@@ -96,8 +96,10 @@ class ChangeIndex:
         self.client = chroma_client(settings, self.dir)
         self.embed = embedding_function(settings.index)
         try:
+            # One collection per embedding kind: vectors of different models must never mix.
             self.collection = self.client.get_or_create_collection(
-                CHANGES_COLLECTION, embedding_function=self.embed, configuration={"hnsw": {"space": "cosine"}}
+                f"{CHANGES_COLLECTION}-{settings.index.embedding}",
+                embedding_function=self.embed, configuration={"hnsw": {"space": "cosine"}}
             )
         except Exception as exc:
             raise SleuthError(
@@ -129,6 +131,8 @@ class ChangeIndex:
 
     def repair(self, repo: str, services: list[str]) -> int:
         """Re-add changes the store has but Chroma lacks (e.g. after a crash); return how many."""
+        if self.store.count() <= self.collection.count():
+            return 0  # the cheap check: listing every id of a large repository takes seconds
         in_chroma = set(self.collection.get(where={"repo": repo}, include=[])["ids"])
         missing = [identifier for identifier in self.store.ids_of_repo(repo) if identifier not in in_chroma]
         for start in range(0, len(missing), self.settings.index.batch_size):

@@ -4,6 +4,7 @@ every other language through the function context git prints in hunk headers.
 
 import ast
 import re
+from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -17,6 +18,8 @@ _HEADER_NAME = re.compile(
 )
 _KEYWORDS = frozenset({"if", "for", "while", "switch", "catch", "return", "new", "function", "sizeof", "elif"})
 _INDEX = re.compile(r"^index ([0-9a-f]+)\.\.([0-9a-f]+)", re.M)
+MAX_PARSED_FILES = 12
+_TOP_LEVEL = re.compile(r"[A-Za-z_@]")  # a statement at column 0 (not a comment, bracket or blank)
 
 
 @dataclass
@@ -32,6 +35,8 @@ class FileChange:
     added_text: list[str] = field(default_factory=list)
     hunk_headers: list[str] = field(default_factory=list)
     is_binary: bool = False
+    deletion_only_lines: list[int] = field(default_factory=list)
+    """Removed lines of hunks that add nothing: only there must the old version be read."""
 
 
 def parse_diff(diff: str) -> list[FileChange]:
@@ -55,10 +60,13 @@ def _file_change(patched: PatchedFile) -> FileChange:
     for hunk in patched:
         if hunk.section_header:
             change.hunk_headers.append(hunk.section_header)
+        deletion_only = hunk.added == 0
         for line in hunk:
             if line.is_removed:
                 change.removed_lines.append(line.source_line_no)
                 change.removed_text.append(line.value.rstrip("\n"))
+                if deletion_only:
+                    change.deletion_only_lines.append(line.source_line_no)
             elif line.is_added:
                 change.added_lines.append(line.target_line_no)
                 change.added_text.append(line.value.rstrip("\n"))
@@ -75,6 +83,11 @@ def python_scopes(source: str) -> list[tuple[int, int, str]]:
         tree = ast.parse(source)
     except (SyntaxError, ValueError, RecursionError):
         return []
+    return module_scopes(tree)
+
+
+def module_scopes(tree: ast.Module) -> list[tuple[int, int, str]]:
+    """Return the scopes of a parsed module (see python_scopes)."""
     scopes: list[tuple[int, int, str]] = []
 
     # Only statement lists are walked: definitions never hide inside expressions (lambdas aside),
@@ -101,21 +114,77 @@ def python_scopes(source: str) -> list[tuple[int, int, str]]:
     return scopes
 
 
-@lru_cache(maxsize=512)
-def _line_owners(blob: str, read_blob: Callable[[str], str | None]) -> list[str | None] | None:
-    """Map each line of a Python blob to its innermost scope (None when it cannot be parsed).
+@lru_cache(maxsize=256)
+def _python_blob(blob: str, read_blob: Callable[[str], str | None]) -> tuple[list[str], list[int]] | None:
+    """Return a Python blob's lines and where its top-level statements start (1-based).
 
-    Cached by blob id: a file's "after" blob is a later change's "before" blob, so each version
-    is parsed once.
+    Decorators start the block of the definition they decorate. Cached by blob id: a file's
+    "after" blob is a later change's "before" blob.
     """
     source = read_blob(blob)
     if not source:
         return None
-    scopes = python_scopes(source)
-    owners: list[str | None] = [None] * (source.count("\n") + 2)
-    for first, last, name in sorted(scopes):  # outer scopes first; inner ones paint over them
-        owners[first : last + 1] = [name] * (min(last, len(owners) - 1) - first + 1)
-    return owners
+    lines = source.split("\n")
+    starts: list[int] = []
+    decorated = False
+    for number, text in enumerate(lines, start=1):
+        if _TOP_LEVEL.match(text):
+            if not decorated:
+                starts.append(number)
+            decorated = text.startswith("@")
+    return lines, starts or [1]
+
+
+@lru_cache(maxsize=4096)
+def _block_scopes(
+    blob: str, read_blob: Callable[[str], str | None], first: int, end: int
+) -> list[tuple[int, int, str]] | None:
+    """Parse one top-level block (lines first..end-1) alone; None when it is not valid by itself."""
+    parsed = _python_blob(blob, read_blob)
+    if parsed is None:
+        return None
+    snippet = "\n".join(parsed[0][first - 1 : end - 1])
+    try:
+        tree = ast.parse(snippet)
+    except (SyntaxError, ValueError, RecursionError):
+        return None
+    return [(a + first - 1, b + first - 1, name) for a, b, name in module_scopes(tree)]
+
+
+@lru_cache(maxsize=128)
+def _file_scopes(blob: str, read_blob: Callable[[str], str | None]) -> list[tuple[int, int, str]]:
+    parsed = _python_blob(blob, read_blob)
+    return python_scopes("\n".join(parsed[0])) if parsed else []
+
+
+def python_owners(blob: str, read_blob: Callable[[str], str | None], lines: list[int]) -> list[str] | None:
+    """Return the innermost function/class (or module constant) owning each changed line.
+
+    Only the top-level blocks holding changed lines are parsed with `ast` (a 2,000-line file with
+    one changed method costs one method's parse); a block that does not parse alone (a multi-line
+    string at column 0) falls back to parsing the whole file. None when the blob is unreadable.
+    """
+    parsed = _python_blob(blob, read_blob)
+    if parsed is None:
+        return None
+    text_lines, starts = parsed
+    names: list[str] = []
+    for line in lines:
+        position = bisect_right(starts, line) - 1
+        if position < 0:
+            continue
+        first = starts[position]
+        end = starts[position + 1] if position + 1 < len(starts) else len(text_lines) + 1
+        scopes = _block_scopes(blob, read_blob, first, end)
+        if scopes is None:
+            scopes = _file_scopes(blob, read_blob)
+        best: tuple[int, int, str] | None = None
+        for scope in scopes:
+            if scope[0] <= line <= scope[1] and (best is None or scope[0] >= best[0]):
+                best = scope
+        if best:
+            names.append(best[2])
+    return names
 
 
 def header_symbol(header: str) -> str | None:
@@ -128,17 +197,26 @@ def header_symbol(header: str) -> str | None:
 
 
 def touched_symbols(files: list[FileChange], read_blob: Callable[[str], str | None] | None = None) -> list[str]:
-    """Return the symbols a diff touches, in first-seen order, as `path:Qualified.name`."""
+    """Return the symbols a diff touches, in first-seen order, as `path:Qualified.name`.
+
+    Python files are read with `ast` up to MAX_PARSED_FILES per change; beyond that (mass
+    reformatting, vendoring) hunk headers name the symbols, which is cheaper and nearly as good.
+    """
     found: dict[str, None] = {}
+    python_files = 0
     for change in files:
         names: list[str] = []
         parsed = False
-        if change.path.endswith(".py") and read_blob is not None and not change.is_binary:
-            for blob, lines in ((change.old_blob, change.removed_lines), (change.new_blob, change.added_lines)):
-                owners = _line_owners(blob, read_blob) if lines and blob else None
+        python = change.path.endswith(".py") and read_blob is not None and not change.is_binary
+        python_files += python
+        if python and python_files <= MAX_PARSED_FILES:
+            # A hunk that adds lines is named by the new version; the old one is read only for
+            # hunks that just delete (a removed function exists only there).
+            for blob, lines in ((change.old_blob, change.deletion_only_lines), (change.new_blob, change.added_lines)):
+                owners = python_owners(blob, read_blob, lines) if lines and blob else None
                 if owners is not None:
                     parsed = True
-                    names.extend(n for n in (owners[line] for line in lines if line < len(owners)) if n)
+                    names.extend(owners)
         if not parsed:  # other languages, and Python files too large or broken to parse
             names = [n for n in map(header_symbol, change.hunk_headers) if n]
         for name in names:

@@ -14,9 +14,11 @@ pytestmark = pytest.mark.integration
 SLEUTH = [sys.executable, "-m", "sleuth.cli"]
 
 
-def run(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def run(cwd: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "COLUMNS": "200"}
-    return subprocess.run([*SLEUTH, *args], cwd=cwd, capture_output=True, text=True, timeout=300, check=False, env=env)
+    return subprocess.run(
+        [*SLEUTH, *args], cwd=cwd, capture_output=True, text=True, timeout=300, check=False, env=env, input=stdin
+    )
 
 
 @pytest.fixture
@@ -78,6 +80,10 @@ def test_ingest_then_list_from_the_index(project: Path, estate: Estate) -> None:
     assert "feedfacefeed" in ingested.stdout and "does not have" in ingested.stdout
     again = run(project, "deploy", "ingest", str(path))
     assert f"{len(deploys)} deploy(s) read, 0 new" in again.stdout
+    # A feed on stdin (JSON Lines), e.g. from a CD system's webhook log.
+    feed = json.dumps({"service": "payments", "sha": deploys[-2]["sha"], "at": "2026-10-30T09:00:00Z"}) + "\n"
+    piped = run(project, "deploy", "ingest", "-", stdin=feed)
+    assert piped.returncode == 0 and "1 deploy(s) read, 1 new" in piped.stdout, piped.stderr
     listed = run(project, "deploy", "list", "payments", "--since", "2w", "--json")
     assert listed.returncode == 0, listed.stderr
     # "now" is later than the demo's October deploys, so use correlate's explicit time for a window.
