@@ -99,7 +99,8 @@ class ChangeIndex:
             # One collection per embedding kind: vectors of different models must never mix.
             self.collection = self.client.get_or_create_collection(
                 f"{CHANGES_COLLECTION}-{settings.index.embedding}",
-                embedding_function=self.embed, configuration={"hnsw": {"space": "cosine"}}
+                embedding_function=self.embed,
+                configuration={"hnsw": {"space": "cosine"}},
             )
         except Exception as exc:
             raise SleuthError(
