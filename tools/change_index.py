@@ -113,14 +113,14 @@ class ChangeIndex:
         self.store.close()
 
     # --- writing ------------------------------------------------------------------------------
-    def upsert(self, repo: str, services: list[str], items: list[tuple[Change, str]], cursor: str) -> None:
+    def upsert(self, repo: str, services: list[str], items: list[tuple[Change, str, str]], cursor: str) -> None:
         """Index a batch: Chroma first (upsert is idempotent), then the store with the cursor.
 
         If the process dies in between, the store does not have the batch and the next sync upserts
         the same ids again: Chroma ends with one copy, never two.
         """
         if items:
-            self._upsert_chroma([change for change, _ in items], services)
+            self._upsert_chroma([change for change, _, _ in items], services)
         self.store.add_batch(repo, items, cursor, datetime.now().astimezone())
 
     def _upsert_chroma(self, changes: list[Change], services: list[str]) -> None:

@@ -166,10 +166,10 @@ class ChangeStore:
             found.update(row[0] for row in self.db.execute(f"SELECT id FROM changes WHERE id IN ({marks})", chunk))
         return found
 
-    def add_batch(self, repo: str, items: list[tuple[Change, str]], cursor: str, now: datetime) -> None:
-        """Store a batch of changes and advance the repository's cursor, all or nothing."""
+    def add_batch(self, repo: str, items: list[tuple[Change, str, str]], cursor: str, now: datetime) -> None:
+        """Store a batch of (change, diff, bm25 terms) and advance the repository's cursor, all or nothing."""
         with self.transaction() as db:
-            for change, diff in items:
+            for change, diff, terms in items:
                 identifier = change_id(repo, change.sha)
                 if db.execute("SELECT 1 FROM changes WHERE id = ?", (identifier,)).fetchone():
                     continue
@@ -186,7 +186,7 @@ class ChangeStore:
                 )
                 db.execute(
                     "INSERT INTO changes_fts (rowid, terms) VALUES (?, ?)",
-                    (cursor_row.lastrowid, lexical_text(change, diff)),
+                    (cursor_row.lastrowid, terms),
                 )
             db.execute("UPDATE repos SET cursor = ?, synced_at = ? WHERE name = ?", (cursor, _ts(now), repo))
 

@@ -10,18 +10,16 @@ import fcntl
 import os
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from sleuth.errors import SleuthError
-from sleuth.models import Change
 from sleuth.tools.change_index import ChangeIndex
 from sleuth.tools.change_store import change_id
-from sleuth.tools.enrichment import enrich
+from sleuth.tools.embeddings import one_torch_thread
 from sleuth.tools.git_cli import run_git
-from sleuth.tools.git_history import BlobReader, iter_history
+from sleuth.tools.history_reader import enriched_batches
 from sleuth.tools.local_git import LocalGitHost
 
 SyncProgress = Callable[[str, int], None]
@@ -93,36 +91,21 @@ def sync_repo(
     if repaired:
         notes.append(f"{host.name}: re-added {repaired} change(s) missing from Chroma")
 
-    counts = {"added": 0, "skipped": 0}
-
-    def write(batch: list[tuple[Change, str]], batch_cursor: str) -> None:
-        # Runs on the writer thread: the only code touching the stores during the sync.
-        known = index.store.known(change_id(host.name, c.sha) for c, _ in batch)
-        fresh = [(c, d) for c, d in batch if change_id(host.name, c.sha) not in known]
-        index.upsert(host.name, services, fresh, batch_cursor)
-        counts["added"] += len(fresh)
-        counts["skipped"] += len(batch) - len(fresh)
-        if on_progress:
-            on_progress(host.name, counts["added"])
-
-    # Reading and enriching the next batch (git, Python) overlaps embedding and writing this one
-    # (torch, Chroma, SQLite release the GIL); one batch in flight keeps batches and cursors in order.
-    batch: list[tuple[Change, str]] = []
-    last = cursor or ref
-    pending: Future[None] | None = None
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="index-writer") as writer, BlobReader(host.path) as blobs:
-        for change, diff in iter_history(host, ref, after_sha=cursor):
-            change.enrichment = enrich(change, diff, blobs.read)
-            batch.append((change, diff))
-            last = change.sha
-            if len(batch) >= batch_size:
-                if pending is not None:
-                    pending.result()
-                pending = writer.submit(write, batch, last)
-                batch = []
-        if pending is not None:
-            pending.result()
-        if batch or last != cursor:
-            writer.submit(write, batch, last).result()
+    added = skipped = 0
+    last = cursor
+    # A child process reads and enriches the next batches while this one embeds and writes.
+    with one_torch_thread():
+        for batch in enriched_batches(host, ref, cursor, batch_size):
+            last = batch[-1][0].sha
+            known = index.store.known(change_id(host.name, c.sha) for c, _, _ in batch)
+            fresh = [item for item in batch if change_id(host.name, item[0].sha) not in known]
+            index.upsert(host.name, services, fresh, last)
+            added += len(fresh)
+            skipped += len(batch) - len(fresh)
+            if on_progress:
+                on_progress(host.name, added)
+    if last is None:  # an empty range on a first sync: remember the head so the next sync is incremental
+        last = ref
+        index.upsert(host.name, services, [], last)
     seconds = round(time.monotonic() - started, 2)
-    return SyncResult(host.name, counts["added"], counts["skipped"], repaired, seconds, last, notes)
+    return SyncResult(host.name, added, skipped, repaired, seconds, last, notes)
