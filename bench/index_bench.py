@@ -48,15 +48,26 @@ def _sync_child(repo: str, index_dir: str, branch: str | None) -> None:
     done = time.perf_counter()
     index.close()
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # The history reader runs as a child process: its peak counts too (they run at the same time).
+    reader_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(
         json.dumps(
             {
                 "added": result.added,
                 "open_seconds": loaded - started,
                 "sync_seconds": done - loaded,
-                "peak_rss_mb": peak_mb,
+                "peak_rss_mb": peak_mb + reader_mb,
+                "sync_process_mb": peak_mb,
+                "reader_process_mb": reader_mb,
             }
         )
+    )
+
+
+def _rss(numbers: dict[str, float]) -> str:
+    return (
+        f"{numbers['peak_rss_mb']:.0f} MB (sync {numbers['sync_process_mb']:.0f} MB"
+        f" + history reader {numbers['reader_process_mb']:.0f} MB)"
     )
 
 
@@ -150,7 +161,7 @@ def main() -> None:
                 "PASS" if rate >= 100 else "FAIL",
             )
         )
-        rows.append((f"  peak RSS {label}", f"{numbers['peak_rss_mb']:.0f} MB", "", ""))
+        rows.append((f"  peak RSS {label}", _rss(numbers), "", ""))
         return numbers
 
     ingest_row(f"synthetic {args.changes}", synthetic(args.changes, args.reuse), WORK / f"index-{args.changes}")
@@ -165,7 +176,7 @@ def main() -> None:
         rows.append(
             (
                 f"sync {args.retrieval_changes} peak RSS",
-                f"{numbers['peak_rss_mb']:.0f} MB ({numbers['added']} changes in {numbers['sync_seconds']:.0f}s)",
+                f"{_rss(numbers)} ({numbers['added']} changes in {numbers['sync_seconds']:.0f}s)",
                 "<= 2048 MB",
                 "PASS" if numbers["peak_rss_mb"] <= 2048 else "FAIL",
             )

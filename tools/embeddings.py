@@ -8,8 +8,6 @@ path, so it is loaded once per process.
 
 import os
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from sleuth.config import IndexSettings
@@ -59,17 +57,51 @@ def embedding_function(settings: IndexSettings) -> Any:
     return function
 
 
-@contextmanager
-def one_torch_thread() -> Iterator[None]:
-    """Run torch on one thread for a while: during a sync the history reader owns the other core,
-    and torch's spinning worker threads would otherwise fight it (measured: 108 -> 140 changes/s)."""
-    torch = sys.modules.get("torch")
-    if torch is None:
-        yield
-        return
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
+class TorchThreads:
+    """Share the cores between torch (embedding, in this process) and the history reader (a child).
+
+    Which split is faster depends on the history: big real diffs make the reader the bottleneck,
+    and torch's spinning workers then steal its core (pip: 108 changes/s with all threads, 135 with
+    one); small diffs make embedding the bottleneck and it needs every core. So the sync measures:
+    it tries both settings on early batches, keeps the faster one, and re-checks now and then.
+    """
+
+    PROBE_BATCHES = 4  # after the first batch (child start-up): alternate settings on these
+    RECHECK_EVERY = 25
+
+    def __init__(self) -> None:
+        self.torch = sys.modules.get("torch")
+        initial = self.torch.get_num_threads() if self.torch else 1
+        self.options = sorted({initial, 1}, reverse=True)
+        self.initial = initial
+        self.rates: dict[int, list[float]] = {n: [] for n in self.options}
+        self.batch = 0
+        self.current = initial
+
+    def _best(self) -> int:
+        measured = {n: sum(r[-3:]) / len(r[-3:]) for n, r in self.rates.items() if r}
+        return max(measured, key=lambda n: measured[n]) if measured else self.initial
+
+    def before_batch(self) -> None:
+        """Pick the thread count for the next batch."""
+        if self.torch is None or len(self.options) == 1:
+            return
+        self.batch += 1
+        if 1 <= self.batch <= self.PROBE_BATCHES:
+            choice = self.options[self.batch % 2]
+        elif self.batch % self.RECHECK_EVERY == 0:
+            choice = next(n for n in self.options if n != self._best())
+        else:
+            choice = self._best()
+        self.current = choice
+        self.torch.set_num_threads(choice)
+
+    def after_batch(self, changes: int, seconds: float) -> None:
+        """Record one batch's throughput (waiting for the reader included) under the current setting."""
+        if self.torch is not None and self.batch >= 1 and seconds > 0:
+            self.rates[self.current].append(changes / seconds)
+
+    def restore(self) -> None:
+        """Give torch its original thread count."""
+        if self.torch is not None:
+            self.torch.set_num_threads(self.initial)

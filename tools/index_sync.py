@@ -17,7 +17,7 @@ from pathlib import Path
 from sleuth.errors import SleuthError
 from sleuth.tools.change_index import ChangeIndex
 from sleuth.tools.change_store import change_id
-from sleuth.tools.embeddings import one_torch_thread
+from sleuth.tools.embeddings import TorchThreads
 from sleuth.tools.git_cli import run_git
 from sleuth.tools.history_reader import enriched_batches
 from sleuth.tools.local_git import LocalGitHost
@@ -94,16 +94,26 @@ def sync_repo(
     added = skipped = 0
     last = cursor
     # A child process reads and enriches the next batches while this one embeds and writes.
-    with one_torch_thread():
-        for batch in enriched_batches(host, ref, cursor, batch_size):
+    threads = TorchThreads()
+    batches = enriched_batches(host, ref, cursor, batch_size)
+    try:
+        while True:
+            threads.before_batch()
+            batch_started = time.monotonic()
+            batch = next(batches, None)
+            if batch is None:
+                break
             last = batch[-1][0].sha
             known = index.store.known(change_id(host.name, c.sha) for c, _, _ in batch)
             fresh = [item for item in batch if change_id(host.name, item[0].sha) not in known]
             index.upsert(host.name, services, fresh, last)
             added += len(fresh)
             skipped += len(batch) - len(fresh)
+            threads.after_batch(len(batch), time.monotonic() - batch_started)
             if on_progress:
                 on_progress(host.name, added)
+    finally:
+        threads.restore()
     if last is None:  # an empty range on a first sync: remember the head so the next sync is incremental
         last = ref
         index.upsert(host.name, services, [], last)
