@@ -62,3 +62,14 @@ def isolated_sleuth_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: 
         if name != "SLEUTH_SHARED_DIR":
             monkeypatch.delenv(name)
     return home
+
+
+def merge_feature(
+    repo: Path, commits: list[tuple[dict[str, str], str, str]], message: str, when: str, branch: str = "feature"
+) -> None:
+    """Commit (files, message, when) on a new branch from main, then merge it into main with --no-ff."""
+    git(repo, "checkout", "-qb", branch)
+    for files, commit_message, commit_when in commits:
+        commit_files(repo, files, commit_message, when=commit_when)
+    git(repo, "checkout", "-q", "main")
+    git(repo, "merge", "-q", "--no-ff", branch, "-m", message, when=when)

@@ -6,7 +6,7 @@ from pathlib import Path
 from sleuth.models import Deploy
 from sleuth.tools.deploys import first_shipped, near_anomaly, tie_deploys
 from sleuth.tools.local_git import LocalGitHost
-from tests.conftest import commit_files, git, new_repo
+from tests.conftest import commit_files, merge_feature, new_repo
 
 
 def _at(day: int, hour: int = 9) -> datetime:
@@ -18,17 +18,12 @@ def _history(tmp_path: Path) -> tuple[LocalGitHost, dict[str, str]]:
     repo = new_repo(tmp_path / "svc")
     commit_files(repo, {"a.py": "a = 1\n"}, "Initial import", when="2026-10-01T08:00:00+00:00")
     commit_files(repo, {"a.py": "a = 2\n"}, "Tune a (#11)", when="2026-10-02T08:00:00+00:00")
-    git(repo, "checkout", "-qb", "feature")
-    commit_files(repo, {"b.py": "b = 1\n"}, "wip b", when="2026-10-03T07:00:00+00:00")
-    commit_files(repo, {"b.py": "b = 2\n"}, "finish b", when="2026-10-03T07:30:00+00:00")
-    git(repo, "checkout", "-q", "main")
-    git(
+    merge_feature(
         repo,
-        "merge",
-        "-q",
-        "--no-ff",
-        "feature",
-        "-m",
+        [
+            ({"b.py": "b = 1\n"}, "wip b", "2026-10-03T07:00:00+00:00"),
+            ({"b.py": "b = 2\n"}, "finish b", "2026-10-03T07:30:00+00:00"),
+        ],
         "Merge pull request #12 from team/feature\n\nAdd b",
         when="2026-10-03T08:00:00+00:00",
     )

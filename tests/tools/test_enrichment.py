@@ -5,7 +5,7 @@ from pathlib import Path
 from sleuth.tools.enrichment import enrich
 from sleuth.tools.git_history import BlobReader, iter_history
 from sleuth.tools.local_git import LocalGitHost
-from tests.conftest import commit_files, git, new_repo
+from tests.conftest import commit_files, merge_feature, new_repo
 
 CLIENT_V1 = '''import logging
 
@@ -99,17 +99,12 @@ def test_enrichment_of_real_changes(tmp_path: Path) -> None:
 def test_merge_commit_diff_is_against_first_parent(tmp_path: Path) -> None:
     repo = new_repo(tmp_path / "svc")
     commit_files(repo, {"a.py": "def a():\n    return 1\n"}, "Initial import")
-    git(repo, "checkout", "-qb", "feature")
-    commit_files(repo, {"a.py": "def a():\n    return 2\n"}, "Change a", when="2026-10-02T10:00:00+00:00")
-    commit_files(repo, {"b.py": "def b():\n    return 3\n"}, "Add b", when="2026-10-02T11:00:00+00:00")
-    git(repo, "checkout", "-q", "main")
-    git(
+    merge_feature(
         repo,
-        "merge",
-        "-q",
-        "--no-ff",
-        "feature",
-        "-m",
+        [
+            ({"a.py": "def a():\n    return 2\n"}, "Change a", "2026-10-02T10:00:00+00:00"),
+            ({"b.py": "def b():\n    return 3\n"}, "Add b", "2026-10-02T11:00:00+00:00"),
+        ],
         "Merge pull request #7 from team/feature\n\nRework a and add b",
         when="2026-10-03T10:00:00+00:00",
     )
