@@ -15,6 +15,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -35,10 +36,32 @@ QUERIES = [
 ]
 
 
+def _children_peak_kb(stop: threading.Event, peak: list[int]) -> None:
+    """Sample the peak RSS (VmHWM) of this process's children, e.g. the history reader.
+
+    getrusage(RUSAGE_CHILDREN) cannot be used: on Linux a child inherits its parent's high-water
+    mark across fork+exec, so it would report this process's peak, not the child's.
+    """
+    while not stop.wait(0.2):
+        for task in Path("/proc/self/task").iterdir():
+            for pid in (task / "children").read_text().split():
+                try:
+                    status = Path(f"/proc/{pid}/status").read_text()
+                except OSError:
+                    continue
+                for line in status.splitlines():
+                    if line.startswith("VmHWM:"):
+                        peak[0] = max(peak[0], int(line.split()[1]))
+
+
 def _sync_child(repo: str, index_dir: str, branch: str | None) -> None:
     """Run one full sync in this process and print its numbers as JSON (called in a subprocess)."""
     from sleuth import index_api
     from sleuth.config import Settings
+
+    stop, children_peak = threading.Event(), [0]
+    sampler = threading.Thread(target=_children_peak_kb, args=(stop, children_peak), daemon=True)
+    sampler.start()
 
     settings = Settings(index={"path": index_dir})
     started = time.perf_counter()
@@ -47,9 +70,11 @@ def _sync_child(repo: str, index_dir: str, branch: str | None) -> None:
     result = index_api.sync(settings, [repo], index=index, branch=branch)[0]
     done = time.perf_counter()
     index.close()
+    stop.set()
+    sampler.join()
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     # The history reader runs as a child process: its peak counts too (they run at the same time).
-    reader_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    reader_mb = children_peak[0] / 1024
     print(
         json.dumps(
             {
