@@ -182,6 +182,11 @@ def test_locked_and_corrupted_index_give_clear_errors(tmp_path: Path) -> None:
     rebuilt = subprocess.run([*SLEUTH, "index", "sync"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert rebuilt.returncode == 0, rebuilt.stderr
     assert "5 added" in rebuilt.stdout
+    # A damaged Chroma store is reported the same way, never as a traceback.
+    (index_dir / "chroma" / "chroma.sqlite3").write_bytes(b"\x00garbage" * 500)
+    damaged = subprocess.run([*SLEUTH, "index", "status"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert damaged.returncode == 2 and "Traceback" not in damaged.stderr
+    assert "cannot be opened" in damaged.stderr and "sleuth index reset" in damaged.stderr
 
 
 def test_offline_embedding_works_without_a_network(tmp_path: Path) -> None:
