@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from sleuth import cli_deploy, cli_index
+from sleuth import cli_deploy, cli_index, cli_sandbox
 from sleuth.cli_common import console, fail
 from sleuth.errors import SleuthError
 
@@ -19,6 +19,7 @@ app = typer.Typer(
 )
 app.add_typer(cli_index.app, name="index")
 app.add_typer(cli_deploy.app, name="deploy")
+app.add_typer(cli_sandbox.app, name="sandbox")
 
 DEFAULT_DEMO_DIR = Path(".sleuth-demo")
 

@@ -11,9 +11,11 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from collections import deque
 from pathlib import Path
-from typing import Protocol, Self
+from typing import IO, Protocol, Self
 
 from pydantic import BaseModel
 
@@ -51,6 +53,31 @@ class Sandbox(Protocol):
     def destroy(self) -> None:
         """Delete the workspace and everything in it."""
         ...
+
+
+class _OutputTail:
+    """The last `limit` bytes of a stream, and how many bytes it carried in all."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.total = 0
+        self.chunks: deque[bytes] = deque()
+        self.kept = 0
+
+    def drain(self, stream: IO[bytes] | None) -> None:
+        if stream is None:
+            return
+        with stream:
+            while chunk := stream.read1(1 << 16) if hasattr(stream, "read1") else stream.read(1 << 16):
+                self.total += len(chunk)
+                self.chunks.append(chunk)
+                self.kept += len(chunk)
+                while self.kept - len(self.chunks[0]) >= self.limit:
+                    self.kept -= len(self.chunks.popleft())
+
+    def text(self) -> str:
+        data = b"".join(self.chunks)
+        return data[-self.limit :].decode("utf-8", errors="replace") if self.limit else ""
 
 
 def _bwrap_binary() -> str:
@@ -111,6 +138,10 @@ class BubblewrapSandbox:
             "--bind",
             str(self.root),
             WORKSPACE_MOUNT,
+            # bwrap's root is a scratch tmpfs: make it read-only so only the workspace and /tmp
+            # (private, in-memory) take writes.
+            "--remount-ro",
+            "/",
             "--chdir",
             f"{WORKSPACE_MOUNT}/repo",
             "--clearenv",
@@ -133,35 +164,41 @@ class BubblewrapSandbox:
         return args
 
     def run(self, command: list[str], timeout: float | None = None) -> CommandResult:
-        """Run a command in the clone under bubblewrap; kill its process tree on timeout."""
+        """Run a command in the clone under bubblewrap; kill its process tree on timeout.
+
+        Output is drained from a pipe as it comes and only its last `output_limit_bytes` are kept
+        in memory: a command printing gigabytes costs neither host disk nor host memory. Processes
+        the command leaves in the background die with the sandbox's PID namespace when it exits.
+        """
         if not self.root.exists():
             raise SleuthError("the sandbox workspace was already destroyed")
         limit = timeout if timeout is not None else self.timeout_seconds
         started = time.monotonic()
-        with tempfile.TemporaryFile() as sink:
-            process = subprocess.Popen(
-                [*self._bwrap_args(), "--", *command],
-                stdin=subprocess.DEVNULL,
-                stdout=sink,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-            timed_out = False
-            try:
-                process.wait(timeout=limit)
-            except subprocess.TimeoutExpired:
-                timed_out = True
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
-            size = sink.tell()
-            sink.seek(max(0, size - self.output_limit_bytes))
-            output = sink.read().decode("utf-8", errors="replace")
+        process = subprocess.Popen(
+            [*self._bwrap_args(), "--", *command],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        tail = _OutputTail(self.output_limit_bytes)
+        reader = threading.Thread(target=tail.drain, args=(process.stdout,), daemon=True)
+        reader.start()
+        timed_out = False
+        try:
+            process.wait(timeout=limit)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        finally:
+            reader.join(timeout=10)
         return CommandResult(
             command=command,
             exit_code=None if timed_out else process.returncode,
-            output=output,
+            output=tail.text(),
             timed_out=timed_out,
-            truncated=size > self.output_limit_bytes,
+            truncated=tail.total > self.output_limit_bytes,
             seconds=time.monotonic() - started,
         )
 
