@@ -20,6 +20,8 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+from table import print_table  # bench/ is on sys.path when a bench script runs
+
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / ".bench"
 QUERIES = [
@@ -216,10 +218,7 @@ def main() -> None:
             "PASS" if latency["p95_ms"] <= 100 else "FAIL",
         )
     )
-    width = max(len(r[0]) for r in rows)
-    print(f"\n{'benchmark':<{width}}  result  |  target  |  verdict")
-    for name, result, target, verdict in rows:
-        print(f"{name:<{width}}  {result}  |  {target}  |  {verdict}")
+    print_table(rows)
 
 
 if __name__ == "__main__":

@@ -12,6 +12,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from table import print_table  # bench/ is on sys.path when a bench script runs
+
 
 def _median_ms(samples: list[float]) -> float:
     return statistics.median(samples) * 1000
@@ -57,10 +59,7 @@ def main() -> None:
     assert not root.exists()
     rows.append(("workspace setup (clone of a 200-change repo)", f"{clone_ms:.0f} ms", "", ""))
     rows.append(("workspace teardown", f"{teardown_ms:.1f} ms", "", ""))
-    width = max(len(r[0]) for r in rows)
-    print(f"\n{'benchmark':<{width}}  result  |  target  |  verdict")
-    for name, result, target, verdict in rows:
-        print(f"{name:<{width}}  {result}  |  {target}  |  {verdict}")
+    print_table(rows)
 
 
 if __name__ == "__main__":
