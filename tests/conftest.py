@@ -1,6 +1,8 @@
 """Shared fixtures: git repositories built inside the test, and the demo estate."""
 
+import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -58,7 +60,7 @@ def isolated_sleuth_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: 
     """Keep every test (and the CLI processes it starts) away from the user's ~/.sleuth."""
     home = tmp_path_factory.mktemp("sleuth-home")
     monkeypatch.setenv("SLEUTH_HOME", str(home))
-    for name in [n for n in __import__("os").environ if n.startswith("SLEUTH_") and n != "SLEUTH_HOME"]:
+    for name in [n for n in os.environ if n.startswith("SLEUTH_") and n != "SLEUTH_HOME"]:
         if name != "SLEUTH_SHARED_DIR":
             monkeypatch.delenv(name)
     return home
@@ -73,3 +75,20 @@ def merge_feature(
         commit_files(repo, files, commit_message, when=commit_when)
     git(repo, "checkout", "-q", "main")
     git(repo, "merge", "-q", "--no-ff", branch, "-m", message, when=when)
+
+
+SLEUTH = [sys.executable, "-m", "sleuth.cli"]
+
+
+def run_sleuth(*args: str, cwd: Path | None = None, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the `sleuth` CLI as a user would, in a wide terminal so lines are not wrapped."""
+    return subprocess.run(
+        [*SLEUTH, *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        input=stdin,
+        env={**os.environ, "COLUMNS": "200"},
+        timeout=300,
+        check=False,
+    )

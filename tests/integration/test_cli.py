@@ -8,20 +8,9 @@ from pathlib import Path
 import pytest
 
 from sleuth.demo.estate import Estate
+from tests.conftest import run_sleuth
 
-SLEUTH = [sys.executable, "-m", "sleuth.cli"]
-
-
-def run(*args: str, stdin: str | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*SLEUTH, *args],
-        capture_output=True,
-        text=True,
-        input=stdin,
-        cwd=cwd,
-        timeout=300,
-        check=False,
-    )
+run = run_sleuth
 
 
 def assert_one_line_error(result: subprocess.CompletedProcess[str], needle: str) -> None:

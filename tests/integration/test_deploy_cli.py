@@ -1,24 +1,19 @@
 """`sleuth deploy ingest|list|correlate` on the demo estate, as users run them."""
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from sleuth.demo.estate import Estate
+from tests.conftest import run_sleuth
 
 pytestmark = pytest.mark.integration
-SLEUTH = [sys.executable, "-m", "sleuth.cli"]
 
 
 def run(cwd: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "COLUMNS": "200"}
-    return subprocess.run(
-        [*SLEUTH, *args], cwd=cwd, capture_output=True, text=True, timeout=300, check=False, env=env, input=stdin
-    )
+    return run_sleuth(*args, cwd=cwd, stdin=stdin)
 
 
 @pytest.fixture

@@ -17,10 +17,9 @@ from sleuth.config import Settings
 from sleuth.demo.synthetic import write_history
 from sleuth.errors import SleuthError
 from sleuth.tools.index_sync import sync_lock
-from tests.conftest import commit_files, new_repo
+from tests.conftest import SLEUTH, commit_files, new_repo, run_sleuth
 
 pytestmark = pytest.mark.integration
-SLEUTH = [sys.executable, "-m", "sleuth.cli"]
 
 
 def settings_for(repo: Path, index_dir: Path, **index: object) -> Settings:
@@ -147,9 +146,7 @@ def test_killed_sync_resumes_without_duplicates(tmp_path: Path) -> None:
     assert 50 <= interrupted < 400
     assert interrupted % 10 == 0, "a batch is stored whole or not at all"
 
-    resumed = subprocess.run(
-        [*SLEUTH, "index", "sync", "--json"], cwd=tmp_path, capture_output=True, text=True, timeout=300
-    )
+    resumed = run_sleuth("index", "sync", "--json", cwd=tmp_path)
     assert resumed.returncode == 0, resumed.stderr
     result = json.loads(resumed.stdout)[0]
     assert result["added"] + interrupted == 400
@@ -166,25 +163,23 @@ def test_locked_and_corrupted_index_give_clear_errors(tmp_path: Path) -> None:
     index_dir = tmp_path / "index"
     (tmp_path / "sleuth.toml").write_text(f'[services.svc]\nrepo = "{repo}"\n[index]\npath = "{index_dir}"\n')
     with sync_lock(index_dir):
-        locked = subprocess.run([*SLEUTH, "index", "sync"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+        locked = run_sleuth("index", "sync", cwd=tmp_path)
     assert locked.returncode == 2 and "Traceback" not in locked.stderr
     assert f"locked by another sync (pid {os.getpid()})" in locked.stderr
 
     index_dir.mkdir(exist_ok=True)
     (index_dir / "sidecar.sqlite3").write_bytes(b"this is not a database" * 100)
-    broken = subprocess.run([*SLEUTH, "index", "status"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    broken = run_sleuth("index", "status", cwd=tmp_path)
     assert broken.returncode == 2 and "Traceback" not in broken.stderr
     assert "unreadable" in broken.stderr and "sleuth index reset" in broken.stderr
-    reset = subprocess.run(
-        [*SLEUTH, "index", "reset", "--yes"], cwd=tmp_path, capture_output=True, text=True, timeout=60
-    )
+    reset = run_sleuth("index", "reset", "--yes", cwd=tmp_path)
     assert reset.returncode == 0 and not index_dir.exists()
-    rebuilt = subprocess.run([*SLEUTH, "index", "sync"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    rebuilt = run_sleuth("index", "sync", cwd=tmp_path)
     assert rebuilt.returncode == 0, rebuilt.stderr
     assert "5 added" in rebuilt.stdout
     # A damaged Chroma store is reported the same way, never as a traceback.
     (index_dir / "chroma" / "chroma.sqlite3").write_bytes(b"\x00garbage" * 500)
-    damaged = subprocess.run([*SLEUTH, "index", "status"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    damaged = run_sleuth("index", "status", cwd=tmp_path)
     assert damaged.returncode == 2 and "Traceback" not in damaged.stderr
     assert "cannot be opened" in damaged.stderr and "sleuth index reset" in damaged.stderr
 

@@ -3,7 +3,6 @@
 import contextlib
 import socket
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -14,7 +13,7 @@ import pytest
 
 from sleuth.demo.estate import Estate
 from sleuth.tools.sandbox import BubblewrapSandbox
-from tests.conftest import commit_files, new_repo
+from tests.conftest import commit_files, new_repo, run_sleuth
 
 
 @pytest.fixture()
@@ -154,12 +153,10 @@ def test_workspace_is_deleted_when_an_investigation_fails(
 
 
 def test_sandbox_run_command(repo: Path) -> None:
-    command = [sys.executable, "-m", "sleuth.cli", "sandbox", "run", "--repo", str(repo), "--timeout", "20", "--"]
-    ok = subprocess.run([*command, "sh", "-c", "cat hello.txt; exit 3"], capture_output=True, text=True, timeout=60)
+    sandbox_run = ("sandbox", "run", "--repo", str(repo), "--timeout")
+    ok = run_sleuth(*sandbox_run, "20", "--", "sh", "-c", "cat hello.txt; exit 3")
     assert ok.returncode == 3 and ok.stdout == "hi\n"
-    probe = subprocess.run(
-        [*command, "sh", "-c", "env; ls /root /home 2>&1"], capture_output=True, text=True, timeout=60
-    )
+    probe = run_sleuth(*sandbox_run, "20", "--", "sh", "-c", "env; ls /root /home 2>&1")
     assert "TOKEN" not in probe.stdout and "SLEUTH_HOME" not in probe.stdout
-    slow = subprocess.run([*command[:-2], "1", "--", "sleep", "10"], capture_output=True, text=True, timeout=60)
+    slow = run_sleuth(*sandbox_run, "1", "--", "sleep", "10")
     assert slow.returncode == 124 and "timed out" in slow.stderr
