@@ -103,7 +103,7 @@ def search_changes(
         ids = index.store.ids_in_window([host.name], since, until)
         stored = index.store.get_many(ids)
         changes = [stored[i] for i in ids]
-        dense, bm25 = index.scores(query, [host.name], since, until, limit=max(1, len(changes)))
+        dense, bm25 = index.scores(query, [host.name], since, until, limit=max(1, len(changes)), window=ids)
         top_dense = max(dense.values(), default=0.0) or 1.0
         top_bm25 = max(bm25.values(), default=0.0) or 1.0
         semantic = [dense.get(change_id(host.name, c.sha), 0.0) / top_dense for c in changes]

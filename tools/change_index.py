@@ -6,7 +6,7 @@ embedding function is always passed explicitly. Documents are short (title + ext
 embedding whole diffs would make the index many times slower for little gain.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -32,7 +32,6 @@ class IndexHit:
     dense: float = 0.0
     lexical: float = 0.0
     fused: float = 0.0
-    signals: dict[str, float] = field(default_factory=dict)
 
 
 def document_text(change: Change) -> str:
@@ -145,9 +144,8 @@ class ChangeIndex:
     def mark_shipped(self, repo: str, environment: str, shipped: dict[str, datetime]) -> None:
         """Record ship times in Chroma metadata (`shipped_at_<environment>`) for filtering."""
         key = f"shipped_at_{environment}"
-        ids = [change_id(repo, sha) for sha in shipped]
-        known = self.store.known(ids)
         pairs = [(change_id(repo, sha), int(at.timestamp())) for sha, at in shipped.items()]
+        known = self.store.known(identifier for identifier, _ in pairs)
         pairs = [(identifier, at) for identifier, at in pairs if identifier in known]
         for start in range(0, len(pairs), 1000):
             chunk = pairs[start : start + 1000]
@@ -160,14 +158,6 @@ class ChangeIndex:
             return self.store.count(), self.collection.count()
         return self.store.count(repo), len(self.collection.get(where={"repo": repo}, include=[])["ids"])
 
-    def get(self, repo: str, sha: str) -> Change | None:
-        """Return an indexed change."""
-        return self.store.get(change_id(repo, sha))
-
-    def diff(self, repo: str, sha: str) -> str | None:
-        """Return an indexed change's diff."""
-        return self.store.diff(change_id(repo, sha))
-
     def search(
         self,
         query: str,
@@ -175,13 +165,12 @@ class ChangeIndex:
         since: datetime,
         until: datetime,
         limit: int = 100,
-        services: list[str] | None = None,
     ) -> list[IndexHit]:
         """Return changes of these repositories in [since, until), ranked by dense + bm25 fusion.
 
         Each signal is normalised to its best hit in this result set (1.0 = best), then averaged.
         """
-        dense, lexical = self.scores(query, repos, since, until, limit, services)
+        dense, lexical = self.scores(query, repos, since, until, limit)
         top_dense = max(dense.values(), default=0.0) or 1.0
         top_lexical = max(lexical.values(), default=0.0) or 1.0
         changes = self.store.get_many(list(dict.fromkeys([*dense, *lexical])))
@@ -194,7 +183,6 @@ class ChangeIndex:
                     dense=round(d, 4),
                     lexical=round(lx, 4),
                     fused=round((d / top_dense + lx / top_lexical) / 2, 4),
-                    signals={"dense": round(d / top_dense, 4), "lexical": round(lx / top_lexical, 4)},
                 )
             )
         hits.sort(key=lambda h: (-h.fused, -h.change.merged_at.timestamp()))
@@ -207,21 +195,21 @@ class ChangeIndex:
         since: datetime,
         until: datetime,
         limit: int = 100,
-        services: list[str] | None = None,
+        window: list[str] | None = None,
     ) -> tuple[dict[str, float], dict[str, float]]:
         """Return the best `limit` changes in the window by cosine similarity and by bm25 (by id).
 
         An incident's window is small (hundreds of changes): its vectors are fetched from Chroma by
         id and compared exactly, which is several times faster than Chroma's metadata-filtered
         search over a large collection (measured at 100k changes: 15 ms against 180 ms). Larger
-        windows use the filtered approximate search.
+        windows use the filtered approximate search. `window` is the ids in [since, until) when the
+        caller has already read them.
         """
         repos = list(repos)
-        if services:
-            repos = [r for r in repos if self._repo_serves(r, services)]
         if not repos:
             return {}, {}
-        window = self.store.ids_in_window(repos, since, until)
+        if window is None:
+            window = self.store.ids_in_window(repos, since, until)
         if len(window) <= EXACT_WINDOW:
             dense = self._exact_dense(query, window, limit)
         else:
@@ -257,7 +245,3 @@ class ChangeIndex:
             query_texts=[query], n_results=limit, where={"$and": where}, include=["distances"]
         )
         return {i: max(0.0, 1.0 - d) for i, d in zip(result["ids"][0], result["distances"][0], strict=True)}
-
-    def _repo_serves(self, repo: str, services: list[str]) -> bool:
-        info = self.store.repo(repo)
-        return repo in services or bool(info and set(info["services"]) & set(services))

@@ -190,11 +190,6 @@ class ChangeStore:
                 )
             db.execute("UPDATE repos SET cursor = ?, synced_at = ? WHERE name = ?", (cursor, _ts(now), repo))
 
-    def get(self, identifier: str) -> Change | None:
-        """Return a stored change by id."""
-        row = self.db.execute("SELECT data FROM changes WHERE id = ?", (identifier,)).fetchone()
-        return Change.model_validate_json(row[0]) if row else None
-
     def get_many(self, ids: list[str]) -> dict[str, Change]:
         """Return stored changes by id."""
         found: dict[str, Change] = {}
