@@ -121,8 +121,7 @@ def search(
     owned = index is None
     index = index or open_index(settings)
     try:
-        known = index.store.repos()
-        names = repos or [r["name"] for r in known if service in (None, r["name"], *r["services"])]
+        names = repos or [r["name"] for r in index.store.repos_serving(service)]
         if not names:
             raise SleuthError(
                 f"no indexed repository serves {service!r}" if service else "the index is empty",
@@ -145,7 +144,7 @@ def reset(settings: Settings) -> Path:
 
 # --- deploys -------------------------------------------------------------------------------------
 def _repos_for_service(index: ChangeIndex, settings: Settings, service: str) -> list[str]:
-    paths = [r["path"] for r in index.store.repos() if service in r["services"] or r["name"] == service]
+    paths = [r["path"] for r in index.store.repos_serving(service)]
     if not paths and (service in settings.services or settings.default_repo):
         paths = [settings.repo_for(service)]
     return paths

@@ -115,13 +115,16 @@ def profile_text(profile: RepoProfile) -> str:
     )
 
 
+def _repos_collection(index: Any) -> Any:
+    return index.client.get_or_create_collection(
+        REPOS_COLLECTION, embedding_function=index.embed, configuration={"hnsw": {"space": "cosine"}}
+    )
+
+
 def store_profile(index: Any, profile: RepoProfile) -> None:
     """Save a profile in the store and the repos collection."""
     index.store.set_profile(profile.name, profile.model_dump(mode="json"))
-    collection = index.client.get_or_create_collection(
-        REPOS_COLLECTION, embedding_function=index.embed, configuration={"hnsw": {"space": "cosine"}}
-    )
-    collection.upsert(
+    _repos_collection(index).upsert(
         ids=[profile.name],
         documents=[profile_text(profile)],
         metadatas=[{"services": profile.services or [profile.name], "path": profile.path}],
@@ -139,10 +142,9 @@ def rank_repos(
     profiles = [RepoProfile.model_validate(r["profile"]) for r in index.store.repos() if r["profile"]]
     if not profiles:
         return []
-    collection = index.client.get_or_create_collection(
-        REPOS_COLLECTION, embedding_function=index.embed, configuration={"hnsw": {"space": "cosine"}}
+    found = _repos_collection(index).query(
+        query_texts=[text or "incident"], n_results=len(profiles), include=["distances"]
     )
-    found = collection.query(query_texts=[text or "incident"], n_results=len(profiles), include=["distances"])
     similarity = {n: max(0.0, 1 - d) for n, d in zip(found["ids"][0], found["distances"][0], strict=True)}
     ranked = []
     for profile in profiles:

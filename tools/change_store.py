@@ -121,11 +121,14 @@ class ChangeStore:
                 (name, path, branch, json.dumps(services)),
             )
 
-    def repos(self) -> list[dict[str, Any]]:
-        """Return every registered repository with its cursor and change count."""
+    def repos(self, name: str | None = None) -> list[dict[str, Any]]:
+        """Return every registered repository (or the one named) with its cursor and change count."""
         rows = self.db.execute(
             "SELECT r.name, r.path, r.branch, r.services, r.cursor, r.synced_at, r.profile,"
-            " (SELECT count(*) FROM changes c WHERE c.repo = r.name) FROM repos r ORDER BY r.name"
+            " (SELECT count(*) FROM changes c WHERE c.repo = r.name) FROM repos r"
+            + (" WHERE r.name = ?" if name is not None else "")
+            + " ORDER BY r.name",
+            (name,) if name is not None else (),
         ).fetchall()
         return [
             {
@@ -142,8 +145,13 @@ class ChangeStore:
         ]
 
     def repo(self, name: str) -> dict[str, Any] | None:
-        """Return one registered repository, or None."""
-        return next((r for r in self.repos() if r["name"] == name), None)
+        """Return one registered repository, or None (counting only its own changes)."""
+        found = self.repos(name)
+        return found[0] if found else None
+
+    def repos_serving(self, service: str | None) -> list[dict[str, Any]]:
+        """Return the repositories that serve a service (named after it, or mapped to it); all for None."""
+        return [r for r in self.repos() if service in (None, r["name"], *r["services"])]
 
     def set_profile(self, name: str, profile: dict[str, Any]) -> None:
         """Store a repository's catalogue profile."""
