@@ -178,13 +178,11 @@ class ChangeStore:
         """Store a batch of (change, diff, bm25 terms) and advance the repository's cursor, all or nothing."""
         with self.transaction() as db:
             for change, diff, terms in items:
-                identifier = change_id(repo, change.sha)
-                if db.execute("SELECT 1 FROM changes WHERE id = ?", (identifier,)).fetchone():
-                    continue
-                cursor_row = db.execute(
-                    "INSERT INTO changes (id, repo, sha, merged_at, data, diff) VALUES (?, ?, ?, ?, ?, ?)",
+                # A change already stored is left as it is (and keeps its one FTS row).
+                inserted = db.execute(
+                    "INSERT OR IGNORE INTO changes (id, repo, sha, merged_at, data, diff) VALUES (?, ?, ?, ?, ?, ?)",
                     (
-                        identifier,
+                        change_id(repo, change.sha),
                         repo,
                         change.sha,
                         _ts(change.merged_at),
@@ -192,10 +190,8 @@ class ChangeStore:
                         zlib.compress(diff.encode("utf-8", "replace"), 3),
                     ),
                 )
-                db.execute(
-                    "INSERT INTO changes_fts (rowid, terms) VALUES (?, ?)",
-                    (cursor_row.lastrowid, terms),
-                )
+                if inserted.rowcount:
+                    db.execute("INSERT INTO changes_fts (rowid, terms) VALUES (?, ?)", (inserted.lastrowid, terms))
             db.execute("UPDATE repos SET cursor = ?, synced_at = ? WHERE name = ?", (cursor, _ts(now), repo))
 
     def get_many(self, ids: list[str]) -> dict[str, Change]:
