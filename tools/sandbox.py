@@ -14,8 +14,9 @@ import tempfile
 import threading
 import time
 from collections import deque
+from io import BufferedReader
 from pathlib import Path
-from typing import IO, Protocol, Self
+from typing import Protocol, Self
 
 from pydantic import BaseModel
 
@@ -64,11 +65,9 @@ class _OutputTail:
         self.chunks: deque[bytes] = deque()
         self.kept = 0
 
-    def drain(self, stream: IO[bytes] | None) -> None:
-        if stream is None:
-            return
+    def drain(self, stream: BufferedReader) -> None:
         with stream:
-            while chunk := stream.read1(1 << 16) if hasattr(stream, "read1") else stream.read(1 << 16):
+            while chunk := stream.read1(1 << 16):
                 self.total += len(chunk)
                 self.chunks.append(chunk)
                 self.kept += len(chunk)
