@@ -13,15 +13,12 @@ from sleuth.tools.workspace_blame import blame_workspace
 CONTEXT_LINES = 30
 MAX_FRAME_READS = 8
 MAX_SUSPECTS = 3
-MAX_FILE_BYTES = 2_000_000
 
 
 def read_excerpt(sandbox: Sandbox, path: str, line: int, context: int = CONTEXT_LINES) -> CodeExcerpt | None:
     """Read lines around `line` of a workspace file, blamed to first-parent changes."""
-    file = sandbox.repo_dir / path
-    if not file.is_file() or file.stat().st_size > MAX_FILE_BYTES:
-        return None
-    lines = file.read_text(encoding="utf-8", errors="replace").splitlines()
+    text = sandbox.read_text(path)
+    lines = text.splitlines() if text else []
     if not lines:
         return None
     start = max(1, line - context)
@@ -84,7 +81,7 @@ def _suspect_evidence(sandbox: Sandbox, candidates: list[Candidate], diffs: dict
         except Exception:
             continue
         for patched in patch:
-            if patched.is_removed_file or not (sandbox.repo_dir / patched.path).is_file():
+            if patched.is_removed_file:
                 continue
             for hunk in list(patched)[:3]:
                 excerpt = read_excerpt(sandbox, patched.path, hunk.target_start, context=8)

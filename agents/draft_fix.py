@@ -1,19 +1,38 @@
-"""draft-fix: revert the culprit's hunks that produced the faulty lines, then prove it with tests.
+"""draft-fix: undo what the culprit did at the faulty lines, then prove it with tests.
 
-A fix is validated only when every reproducer fails before and passes after, and no test that
-passed before fails after (FAIL_TO_PASS and PASS_TO_PASS).
+Strategies, in order: a revert of the culprit's hunks that produced the faulty lines (`git apply -R`),
+then targeted old→new edits, one change group of those hunks at a time, nearest the faulty line
+first: they still apply when later changes moved the context, and they undo less when the hunk also
+did something another test needs. The first attempt that validates wins.
+
+A fix is validated only when every reproducer fails before and passes after (FAIL_TO_PASS) and no
+test of the affected test files that passed before fails after (PASS_TO_PASS). The affected files
+are the reproducers' files and the test files the culprit touched.
 """
+
+from dataclasses import dataclass
 
 from unidiff import PatchSet
 
 from sleuth.models import FixProposal, Hypothesis, Signals, TestRun
-from sleuth.tools.sandbox import WORKSPACE_MOUNT, Sandbox
-from sleuth.tools.test_runner import run_tests
+from sleuth.tools.sandbox import Sandbox
+from sleuth.tools.test_runner import TestCommand, is_test_file, run_tests
 from sleuth.tools.workspace_blame import blame_workspace
 
 # Lines around the faulty line whose origin decides which of the culprit's hunks to revert.
 BLAME_CONTEXT = 2
 PATCH_NAME = "sleuth-fix.patch"
+MAX_EDIT_ATTEMPTS = 4
+
+
+@dataclass
+class Edit:
+    """One old→new replacement: the culprit's added text back to what it removed."""
+
+    path: str
+    new_text: str
+    old_text: str
+    line: int
 
 
 def _origin_lines(sandbox: Sandbox, path: str, line: int, culprit: str) -> set[int]:
@@ -42,36 +61,80 @@ def select_hunks(diff: str, path: str, origin_lines: set[int]) -> str:
     return "".join(kept)
 
 
+def edit_groups(patch: str) -> list[Edit]:
+    """Split a patch into its change groups: each run of removed/added lines between context lines."""
+    edits: list[Edit] = []
+    for patched in PatchSet(patch):
+        for hunk in patched:
+            old: list[str] = []
+            new: list[str] = []
+            line = hunk.target_start
+            start = line
+            for item in [*hunk, None]:
+                if item is not None and not item.is_context:
+                    if not old and not new:
+                        start = item.target_line_no or line
+                    (old if item.is_removed else new).append(item.value)
+                    if item.is_added:
+                        line = item.target_line_no + 1
+                    continue
+                if new or old:
+                    edits.append(Edit(patched.path, "".join(new), "".join(old), start))
+                    old, new = [], []
+                if item is not None:
+                    line = item.target_line_no + 1
+    return edits
+
+
 def _apply_reverse(sandbox: Sandbox, patch: str) -> bool:
-    (sandbox.repo_dir.parent / PATCH_NAME).write_text(patch, encoding="utf-8")
-    target = f"{WORKSPACE_MOUNT}/{PATCH_NAME}"
+    # Inside .git: never part of the diff the fix is read from.
+    target = f".git/{PATCH_NAME}"
+    sandbox.write_text(target, patch)
     for extra in ([], ["--3way"]):
         if sandbox.run(["git", "apply", "-R", *extra, target], timeout=60).exit_code == 0:
             return True
     return False
 
 
-def _validate(reproducers: list[str], before: TestRun, after: TestRun) -> tuple[bool, str]:
+def _apply_edit(sandbox: Sandbox, edit: Edit) -> bool:
+    """Replace the culprit's text with what it replaced; only where it occurs exactly once."""
+    text = sandbox.read_text(edit.path)
+    if text is None or not edit.new_text or text.count(edit.new_text) != 1:
+        return False
+    sandbox.write_text(edit.path, text.replace(edit.new_text, edit.old_text, 1))
+    return True
+
+
+def _reset(sandbox: Sandbox) -> None:
+    sandbox.run(["git", "reset", "--hard", "--quiet"], timeout=60)
+    sandbox.run(["git", "clean", "-fdq"], timeout=60)
+
+
+def affected_test_files(reproducers: list[str], culprit_files: list[str], command: TestCommand) -> list[str]:
+    """The test files a fix is judged on: the reproducers' files and the tests the culprit touched."""
+    files = [t.split("::")[0] for t in reproducers if "::" in t]
+    if command.kind == "unittest":
+        files += [t.rsplit(".", 2)[0].replace(".", "/") + ".py" for t in reproducers if "." in t]
+    files += [f for f in culprit_files if is_test_file(f)]
+    return sorted(set(files))
+
+
+def judge(reproducers: list[str], before: TestRun, after: TestRun) -> tuple[bool, str]:
+    """FAIL_TO_PASS and PASS_TO_PASS: the verdict on one attempt, and why."""
     broken = sorted(set(before.passed) & set(after.failed))
     if broken:
-        return (
-            False,
-            f"not validated: the fix breaks {len(broken)} passing test(s): {', '.join(broken[:5])}",
-        )
+        return False, f"the fix breaks {len(broken)} passing test(s): {', '.join(broken[:5])}"
     if not reproducers:
-        return False, (f"not validated: no reproducer is known; {len(after.passed)} test(s) pass and none broke")
+        return False, f"no reproducer is known; {len(after.passed)} test(s) pass and none broke"
     still_failing = [t for t in reproducers if t not in after.passed]
     if still_failing:
-        return (
-            False,
-            f"not validated: reproducer(s) still fail after the fix: {', '.join(still_failing)}",
-        )
+        return False, f"reproducer(s) still fail after the fix: {', '.join(still_failing)}"
     not_reproducing = [t for t in reproducers if t not in before.failed]
     if not_reproducing:
-        return False, ("not validated: reproducer(s) did not fail before the fix: " + ", ".join(not_reproducing))
+        return False, "reproducer(s) did not fail before the fix: " + ", ".join(not_reproducing)
     return True, (
-        f"validated: {len(reproducers)} reproducer(s) failed before and pass after; "
-        f"{len(before.passed)} previously passing test(s) still pass"
+        f"{len(reproducers)} reproducer(s) failed before and pass after (FAIL_TO_PASS); "
+        f"{len(set(before.passed) - set(reproducers))} previously passing test(s) still pass (PASS_TO_PASS)"
     )
 
 
@@ -80,10 +143,11 @@ def draft_fix(
     hypothesis: Hypothesis,
     signals: Signals,
     culprit_diff: str,
-    test_command: list[str] | None,
+    culprit_files: list[str],
+    test_command: TestCommand | None,
     timeout: float,
 ) -> FixProposal | None:
-    """Revert the culprit's hunks at the faulty lines in the workspace and run the tests around it."""
+    """Try each strategy in the workspace and return the first validated fix, else the first attempt."""
     if not hypothesis.culprit_sha or not hypothesis.file:
         return None
     culprit = hypothesis.culprit_sha
@@ -92,27 +156,50 @@ def draft_fix(
     if not patch:
         return None
     reproducers = signals.failing_tests
-    before = run_tests(sandbox, test_command, timeout=timeout) if test_command else None
-    applied = _apply_reverse(sandbox, patch)
-    after: TestRun | None = None
-    if not applied:
-        validated, summary = False, "not validated: the revert does not apply to the current code"
-    else:
-        patch = sandbox.run(["git", "diff"], timeout=60).output
-        after = run_tests(sandbox, test_command, timeout=timeout) if test_command else None
-        if before is None or after is None:
-            validated, summary = False, "not validated: no test command was found for this repository"
+    files = affected_test_files(reproducers, culprit_files, test_command) if test_command else []
+
+    def tests() -> TestRun | None:
+        if test_command is None:
+            return None
+        return run_tests(sandbox, test_command, tests=reproducers, files=files, timeout=timeout)
+
+    before = tests()
+    edits = sorted(edit_groups(patch), key=lambda e: abs(e.line - (hypothesis.line or e.line)))
+    attempts: list[tuple[str, str, object]] = [("revert_hunks", "revert of the culprit's hunks", patch)]
+    attempts += [("edit", f"old→new edit at {e.path}:{e.line}", e) for e in edits[:MAX_EDIT_ATTEMPTS]]
+    tried: list[str] = []
+    first: FixProposal | None = None
+    for strategy, label, what in attempts:
+        applied = _apply_reverse(sandbox, what) if isinstance(what, str) else _apply_edit(sandbox, what)
+        diff = sandbox.run(["git", "diff"], timeout=60).output if applied else ""
+        after = tests() if applied else None
+        if not applied:
+            validated, why = False, "does not apply to the current code"
+        elif before is None or after is None:
+            validated, why = False, "no test command was found for this repository"
         else:
-            validated, summary = _validate(reproducers, before, after)
-    return FixProposal(
-        strategy="revert_hunks",
-        culprit_sha=culprit,
-        diff=patch,
-        files=[hypothesis.file],
-        applied=applied,
-        validated=validated,
-        validation_summary=summary,
-        reproducers=reproducers,
-        before=before,
-        after=after,
-    )
+            validated, why = judge(reproducers, before, after)
+        tried.append(f"{label}: {'validated' if validated else 'not validated'}: {why}")
+        proposal = FixProposal(
+            strategy=strategy,  # type: ignore[arg-type]
+            culprit_sha=culprit,
+            diff=diff or patch,
+            files=[hypothesis.file],
+            applied=applied,
+            validated=validated,
+            validation_summary=f"{'validated' if validated else 'not validated'} ({label}): {why}",
+            reproducers=reproducers,
+            test_files=files,
+            test_command=test_command.argv if test_command else [],
+            test_command_source=test_command.source if test_command else "",
+            before=before,
+            after=after,
+        )
+        first = first or proposal
+        if validated:
+            return proposal.model_copy(update={"tried": tried})
+        _reset(sandbox)
+        if before is None or not reproducers:
+            break  # nothing later could validate
+    assert first is not None
+    return first.model_copy(update={"tried": tried})

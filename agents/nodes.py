@@ -15,7 +15,7 @@ from sleuth.agents.report import build_report
 from sleuth.agents.search_changes import search_changes
 from sleuth.errors import SleuthError
 from sleuth.tools.deploys import deployed_sha_at
-from sleuth.tools.test_runner import detect_test_command
+from sleuth.tools.test_runner import detect_test_command, from_configured
 
 State = dict[str, Any]
 Ctx = Runtime[InvestigationContext]
@@ -82,7 +82,7 @@ def clone_and_read_node(state: State, runtime: Ctx) -> State:
     """Clone into the workspace (once) and read this round's code."""
     started = time.monotonic()
     sandbox = runtime.context.sandbox
-    if not (sandbox.repo_dir / ".git").exists():
+    if not sandbox.cloned:
         sandbox.clone(runtime.context.host.path, state["ref"])
     host = runtime.context.host
     diffs = {c.change.sha: host.diff(c.change.sha) for c in state["candidates"][:3]}
@@ -119,12 +119,16 @@ def draft_fix_node(state: State, runtime: Ctx) -> State:
     context = runtime.context
     top = state["hypotheses"][0]
     service = context.settings.service_settings(state["incident"].service)
-    command = (service.test_command if service else None) or detect_test_command(context.sandbox.repo_dir)
+    configured = service.test_command if service else None
+    command = from_configured(configured) if configured else detect_test_command(context.sandbox)
+    culprit_sha = top.culprit_sha or ""
+    culprit_files = next((c.change.files for c in state["candidates"] if c.change.sha == culprit_sha), [])
     fix = draft_fix(
         context.sandbox,
         top,
         state["signals"],
-        context.host.diff(top.culprit_sha or ""),
+        context.host.diff(culprit_sha),
+        culprit_files,
         command,
         context.settings.sandbox.timeout_seconds,
     )

@@ -9,7 +9,11 @@ from sleuth.tools.stacktrace.common import strip_line_prefix
 
 _TIMESTAMP = re.compile(r"(?P<ts>\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?)")
 _ERROR_LINE = re.compile(r"\b(?:ERROR|CRITICAL|FATAL|Traceback|Exception|panic:)", re.I)
-_PYTEST_FAILED = re.compile(r"^(?:FAILED|ERROR) (?P<test>[^\s:]+\.py::\S+)")
+_FAILED_TEST = (
+    re.compile(r"^(?:FAILED|ERROR) (?P<test>[^\s:]+\.py::\S+)"),  # pytest -rA
+    re.compile(r"^(?:FAIL|ERROR): \w+ \((?P<test>[\w.]+\.\w+)\)"),  # unittest
+    re.compile(r"^\s*--- FAIL: (?P<test>Test\w*)"),  # go test -v
+)
 _QUOTED = re.compile(r"""['"`]([^'"`\s]{2,60})['"`]""")
 
 # Rules read the error type and message; the first rule that matches decides the class.
@@ -79,13 +83,15 @@ def first_error_time(incident: Incident) -> datetime:
 
 
 def failing_tests_in(logs: str) -> list[str]:
-    """Return pytest node ids reported as failing in the logs (CI or smoke-test output)."""
+    """Return the test ids (pytest, unittest, go) reported as failing in the logs (CI or smoke tests)."""
     found = []
     for line in logs.splitlines():
-        match = _PYTEST_FAILED.match(strip_line_prefix(line))
-        if match:
-            found.append(match["test"])
-    return found
+        line = strip_line_prefix(line)
+        for pattern in _FAILED_TEST:
+            if match := pattern.match(line):
+                found.append(match["test"])
+                break
+    return list(dict.fromkeys(found))
 
 
 def keywords(exceptions: list[ParsedException], text: str) -> list[str]:

@@ -243,8 +243,12 @@ class FixProposal(_Model):
     validated: bool
     validation_summary: str
     reproducers: list[str] = Field(default_factory=list)
+    test_files: list[str] = Field(default_factory=list, description="The affected test files the fix was judged on.")
+    test_command: list[str] = Field(default_factory=list)
+    test_command_source: str = Field(default="", description="Where the test command came from.")
     before: TestRun | None = None
     after: TestRun | None = None
+    tried: list[str] = Field(default_factory=list, description="Each strategy attempted, in order, and its verdict.")
 
 
 class Report(_Model):

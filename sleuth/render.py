@@ -76,12 +76,17 @@ def to_markdown(report: Report, max_candidates: int = 10) -> str:
             "",
         ]
         lines += ["```diff", fix.diff.rstrip(), "```", ""]
+        if fix.test_command:
+            lines.append(f"- Test command: `{' '.join(fix.test_command)}` ({fix.test_command_source})")
+        if fix.test_files:
+            lines.append(f"- Judged on: {', '.join(fix.test_files)}")
         for label, run in (("before", fix.before), ("after", fix.after)):
             if run:
                 lines.append(
                     f"- Tests {label} the fix: {len(run.passed)} passed, {len(run.failed)} failed"
                     + (f" ({', '.join(run.failed[:5])})" if run.failed else "")
                 )
+        lines += [f"- Tried: {attempt}" for attempt in fix.tried]
         lines.append("")
     if report.notes:
         lines += ["## Notes", "", *[f"- {note}" for note in report.notes], ""]

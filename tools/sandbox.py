@@ -24,6 +24,7 @@ from sleuth.errors import SleuthError
 from sleuth.tools.git_cli import run_git
 
 WORKSPACE_MOUNT = "/workspace"
+MAX_READ_BYTES = 2_000_000
 _SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/etc/alternatives")
 
 
@@ -39,16 +40,30 @@ class CommandResult(BaseModel):
 
 
 class Sandbox(Protocol):
-    """An isolated workspace holding one clone of a repository."""
+    """An isolated workspace holding one clone of a repository.
 
-    repo_dir: Path
+    Paths given to `read_text` and `write_text` are relative to the clone; commands run in it.
+    """
 
-    def clone(self, source: Path, ref: str) -> Path:
-        """Clone source into the workspace and check out ref (detached); return the clone."""
+    @property
+    def cloned(self) -> bool:
+        """Whether `clone` has run."""
+        ...
+
+    def clone(self, source: Path | str, ref: str) -> None:
+        """Clone source into the workspace and check out ref (detached)."""
         ...
 
     def run(self, command: list[str], timeout: float | None = None) -> CommandResult:
         """Run a command in the clone, isolated, with a time limit and output cap."""
+        ...
+
+    def read_text(self, path: str) -> str | None:
+        """Return a file of the clone as text, or None when it is missing, binary or too large."""
+        ...
+
+    def write_text(self, path: str, text: str) -> None:
+        """Write a file of the clone (creating its directories)."""
         ...
 
     def destroy(self) -> None:
@@ -105,21 +120,42 @@ class BubblewrapSandbox:
     def __exit__(self, *exc_info: object) -> None:
         self.destroy()
 
-    def clone(self, source: Path, ref: str) -> Path:
-        """Clone source (local, no hard links) and check out ref detached."""
+    @property
+    def cloned(self) -> bool:
+        return (self.repo_dir / ".git").exists()
+
+    def clone(self, source: Path | str, ref: str) -> None:
+        """Clone a local repository (no hard links) and check out ref detached."""
         run_git(
             self.root,
             "clone",
             "--quiet",
             "--no-hardlinks",
             "--no-checkout",
-            str(source.resolve()),
+            str(Path(source).resolve()),
             "repo",
         )
         run_git(self.repo_dir, "checkout", "--quiet", "--detach", ref)
         # The clone must not point back at the host path: the sandbox sees only the workspace.
         run_git(self.repo_dir, "remote", "remove", "origin")
-        return self.repo_dir
+
+    def _inside(self, path: str) -> Path:
+        target = (self.repo_dir / path).resolve()
+        if not target.is_relative_to(self.repo_dir.resolve()):
+            raise SleuthError(f"{path!r} is outside the workspace clone")
+        return target
+
+    def read_text(self, path: str) -> str | None:
+        target = self._inside(path)
+        if not target.is_file() or target.stat().st_size > MAX_READ_BYTES:
+            return None
+        data = target.read_bytes()
+        return None if b"\0" in data[:8192] else data.decode("utf-8", errors="replace")
+
+    def write_text(self, path: str, text: str) -> None:
+        target = self._inside(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
 
     def _bwrap_args(self) -> list[str]:
         args = [self.bwrap, "--unshare-all", "--die-with-parent", "--new-session"]

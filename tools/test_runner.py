@@ -1,48 +1,203 @@
-"""The repository's test command: detected, run in the sandbox, results read per test."""
+"""The repository's test command: detected, run in the sandbox, results read per test.
 
+Detection reads the clone: tox.ini / noxfile.py commands first (the project's own statement of how
+its tests run; run directly, since the sandbox has no network to build tox/nox environments), then
+pytest markers, unittest, `go test`, `npm test`. Outcomes are read per test from pytest `-rA`,
+unittest `-v` and `go test -v` output; a runner that reports nothing per test (npm) counts as one
+test named after the command.
+"""
+
+import configparser
+import json
 import re
-import sys
-from pathlib import Path
+import shlex
+from typing import Literal
+
+from pydantic import BaseModel
 
 from sleuth.models import TestRun
 from sleuth.tools.sandbox import Sandbox
 
-_OUTCOME = re.compile(r"^(PASSED|FAILED|ERROR|XPASS|XFAIL|SKIPPED) (\S+)")
+Kind = Literal["pytest", "unittest", "go", "npm", "other"]
+
+# `python` is the sandbox interpreter: the first on the sandbox's PATH.
+PYTEST = ["python", "-m", "pytest", "-rA", "-p", "no:cacheprovider", "-o", "addopts="]
+UNITTEST = ["python", "-m", "unittest", "-v"]
+
+_PYTEST_OUTCOME = re.compile(r"^(PASSED|FAILED|ERROR|XPASS|XFAIL|SKIPPED) (\S+)")
+_UNITTEST_OUTCOME = re.compile(
+    r"^(\w+) \(([\w.]+)\)(?:\n.*)? \.\.\. (ok|FAIL|ERROR|skipped|expected failure|unexpected success)", re.M
+)
+_GO_OUTCOME = re.compile(r"^\s*--- (PASS|FAIL|SKIP): (\S+)", re.M)
+_NOX_PYTEST = re.compile(r"""session\.run\(\s*["'](pytest|python)["']""")
 
 
-def detect_test_command(repo_dir: Path) -> list[str] | None:
-    """Return the pytest command when the repository looks like a pytest project, else None."""
-    markers = ("pytest.ini", "conftest.py")
-    has_tests = any(repo_dir.glob("test*/**/test_*.py")) or any(repo_dir.glob("test_*.py"))
-    if has_tests or any((repo_dir / name).exists() for name in markers):
-        return [sys.executable, "-m", "pytest", "-rA", "-p", "no:cacheprovider", "-o", "addopts="]
+class TestCommand(BaseModel):
+    """How a repository's tests run, and where sleuth learned it."""
+
+    __test__ = False  # not a pytest test class
+
+    kind: Kind
+    argv: list[str]
+    source: str
+
+
+def _kind_of(argv: list[str]) -> Kind:
+    words = set(argv)
+    if "pytest" in words or any(w.endswith("/pytest") for w in argv):
+        return "pytest"
+    if "unittest" in words:
+        return "unittest"
+    if argv[:2] == ["go", "test"]:
+        return "go"
+    if argv[:1] == ["npm"]:
+        return "npm"
+    return "other"
+
+
+def from_configured(argv: list[str]) -> TestCommand:
+    """A service's configured test command."""
+    return TestCommand(kind=_kind_of(argv), argv=argv, source="configured for the service")
+
+
+def _from_tox(text: str) -> TestCommand | None:
+    parser = configparser.ConfigParser(interpolation=None)
+    try:
+        parser.read_string(text)
+    except configparser.Error:
+        return None
+    for section in ("testenv", *parser.sections()):
+        if parser.has_option(section, "commands"):
+            for line in parser.get(section, "commands").splitlines():
+                argv = [w for w in shlex.split(line, comments=True) if not w.startswith("{")]
+                kind = _kind_of(argv)
+                if kind == "pytest":
+                    return TestCommand(kind=kind, argv=PYTEST, source=f"tox.ini [{section}] commands")
+                if kind == "unittest":
+                    return TestCommand(kind=kind, argv=UNITTEST, source=f"tox.ini [{section}] commands")
     return None
 
 
+def _from_nox(text: str) -> TestCommand | None:
+    match = _NOX_PYTEST.search(text)
+    if match is None:
+        return None
+    if match[1] == "pytest" or "pytest" in text[match.end() : match.end() + 80]:
+        return TestCommand(kind="pytest", argv=PYTEST, source="noxfile.py session.run")
+    if "unittest" in text[match.end() : match.end() + 80]:
+        return TestCommand(kind="unittest", argv=UNITTEST, source="noxfile.py session.run")
+    return None
+
+
+def detect_test_command(sandbox: Sandbox) -> TestCommand | None:
+    """Detect how the clone's tests run, or None when nothing says."""
+    listing = sandbox.run(["git", "ls-files"], timeout=60)
+    files = listing.output.splitlines() if listing.exit_code == 0 else []
+    names = set(files)
+    if "tox.ini" in names and (found := _from_tox(sandbox.read_text("tox.ini") or "")):
+        return found
+    if "noxfile.py" in names and (found := _from_nox(sandbox.read_text("noxfile.py") or "")):
+        return found
+    pyproject = sandbox.read_text("pyproject.toml") if "pyproject.toml" in names else ""
+    setup_cfg = sandbox.read_text("setup.cfg") if "setup.cfg" in names else ""
+    python_tests = [f for f in files if _is_python_test(f)]
+    if (
+        names & {"pytest.ini", "conftest.py"}
+        or "[tool.pytest" in (pyproject or "")
+        or "[tool:pytest]" in (setup_cfg or "")
+        or any(f.endswith("/conftest.py") for f in files)
+    ):
+        return TestCommand(kind="pytest", argv=PYTEST, source="pytest configuration")
+    if python_tests:
+        uses_pytest = any("pytest" in (sandbox.read_text(f) or "") for f in python_tests[:20])
+        if uses_pytest or not all("unittest" in (sandbox.read_text(f) or "") for f in python_tests[:20]):
+            return TestCommand(kind="pytest", argv=PYTEST, source="test_*.py files")
+        return TestCommand(kind="unittest", argv=UNITTEST, source="unittest test files")
+    if "go.mod" in names:
+        return TestCommand(kind="go", argv=["go", "test", "-v", "./..."], source="go.mod")
+    if "package.json" in names:
+        try:
+            scripts = json.loads(sandbox.read_text("package.json") or "{}").get("scripts", {})
+        except (json.JSONDecodeError, AttributeError):
+            scripts = {}
+        if isinstance(scripts, dict) and "test" in scripts:
+            return TestCommand(kind="npm", argv=["npm", "test", "--silent"], source="package.json scripts.test")
+    return None
+
+
+def _is_python_test(path: str) -> bool:
+    name = path.rsplit("/", 1)[-1]
+    return name.endswith(".py") and (name.startswith("test_") or name.endswith("_test.py"))
+
+
+def is_test_file(path: str) -> bool:
+    """Whether a repository path holds tests (any of the detected runners' conventions)."""
+    name = path.rsplit("/", 1)[-1]
+    return (
+        _is_python_test(path)
+        or name.endswith("_test.go")
+        or bool(re.search(r"\.(test|spec)\.[jt]sx?$", name))
+        or "/tests/" in f"/{path}"
+    )
+
+
+def selection_args(command: TestCommand, tests: list[str], files: list[str]) -> list[str] | None:
+    """Arguments that narrow a run to these test ids and test files; None when the runner cannot."""
+    if command.kind == "pytest":
+        return sorted(set(files) | {t for t in tests if t.split("::")[0] not in files})
+    if command.kind == "unittest":
+        modules = {f[:-3].replace("/", ".") for f in files if f.endswith(".py")}
+        return sorted(modules | {t for t in tests if t.rsplit(".", 2)[0] not in modules})
+    if command.kind == "go":
+        names = sorted({t.rsplit("/", 1)[-1] for t in tests} | set())
+        packages = sorted({"./" + f.rsplit("/", 1)[0] if "/" in f else "." for f in files}) or ["./..."]
+        return ["-run", f"^({'|'.join(names)})$", *packages] if names else packages
+    return None
+
+
+def parse_outcomes(output: str) -> tuple[list[str], list[str]]:
+    """Read (passed, failed) test ids from pytest, unittest and go test output."""
+    passed: set[str] = set()
+    failed: set[str] = set()
+    for line in output.splitlines():
+        if match := _PYTEST_OUTCOME.match(line):
+            (passed if match[1] in ("PASSED", "XFAIL", "SKIPPED") else failed).add(match[2])
+    for match in _UNITTEST_OUTCOME.finditer(output):
+        ok = match[3] in ("ok", "skipped", "expected failure")
+        (passed if ok else failed).add(match[2])
+    for match in _GO_OUTCOME.finditer(output):
+        (failed if match[1] == "FAIL" else passed).add(match[2])
+    return sorted(passed - failed), sorted(failed)
+
+
 def run_tests(
-    sandbox: Sandbox, command: list[str], selection: list[str] | None = None, timeout: float = 300
+    sandbox: Sandbox,
+    command: TestCommand,
+    tests: list[str] | None = None,
+    files: list[str] | None = None,
+    timeout: float = 300,
 ) -> TestRun:
-    """Run the test command (optionally on selected test ids) and read each test's outcome."""
-    full = [*command, *(selection or [])]
-    result = sandbox.run(full, timeout=timeout)
-    passed: list[str] = []
-    failed: list[str] = []
-    for line in result.output.splitlines():
-        match = _OUTCOME.match(line)
-        if match:
-            (passed if match[1] in ("PASSED", "XFAIL") else failed).append(match[2])
-    for test in selection or []:
-        # A selected test that never ran (import error, missing file) counts as failing.
-        if "::" in test and test not in passed and test not in failed:
+    """Run the test command, narrowed to tests/files when the runner allows, and read each outcome."""
+    wanted = list(tests or [])
+    narrow = selection_args(command, wanted, list(files or [])) if (wanted or files) else []
+    argv = [*command.argv, *(narrow or [])]
+    result = sandbox.run(argv, timeout=timeout)
+    passed, failed = parse_outcomes(result.output)
+    if not passed and not failed:
+        # A runner with no per-test report: the whole run is one test.
+        (passed if result.exit_code == 0 else failed).append(" ".join(command.argv))
+    for test in wanted:
+        # A wanted test that never ran (import error, missing file) counts as failing.
+        if test not in passed and test not in failed:
             failed.append(test)
     tail = "\n".join(result.output.splitlines()[-40:])
     if result.timed_out:
         tail += f"\n[sleuth] tests timed out after {timeout:.0f}s"
     return TestRun(
-        command=full,
+        command=argv,
         exit_code=result.exit_code,
-        passed=sorted(set(passed)),
-        failed=sorted(set(failed) - set(passed)),
+        passed=sorted(set(passed) - set(failed)),
+        failed=sorted(set(failed)),
         seconds=result.seconds,
         output_tail=tail,
     )
