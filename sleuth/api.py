@@ -32,7 +32,7 @@ def investigate(
     from sleuth.graphs.investigation import build_graph
     from sleuth.inputs import parse_incident
     from sleuth.tools.local_git import LocalGitHost
-    from sleuth.tools.sandbox import BubblewrapSandbox
+    from sleuth.tools.sandbox import open_sandbox
 
     settings = settings or load_settings()
     if not isinstance(incident, Incident):
@@ -47,10 +47,7 @@ def investigate(
     index, notes = _open_index(settings, host, branch, use_index, on_progress)
     if index is not None and not deploys and incident.service:
         deploys = index.store.deploys(incident.service)
-    sandbox = BubblewrapSandbox(
-        timeout_seconds=settings.sandbox.timeout_seconds,
-        output_limit_bytes=settings.sandbox.output_limit_bytes,
-    )
+    sandbox = open_sandbox(settings)
     try:
         graph = build_graph()
         context = InvestigationContext(host=host, sandbox=sandbox, settings=settings, index=index)

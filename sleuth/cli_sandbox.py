@@ -26,20 +26,22 @@ def run(
     """
     from sleuth.config import load_settings
     from sleuth.tools.local_git import LocalGitHost
-    from sleuth.tools.sandbox import BubblewrapSandbox
+    from sleuth.tools.sandbox import open_sandbox
 
     command = list(ctx.args)
     if not command:
         fail("give the command after --, e.g. -- python -m pytest -q")
     try:
         settings = load_settings()
+        if timeout:
+            settings.sandbox.timeout_seconds = timeout
         host = LocalGitHost(repo)
-        with BubblewrapSandbox(
-            timeout_seconds=timeout or settings.sandbox.timeout_seconds,
-            output_limit_bytes=settings.sandbox.output_limit_bytes,
-        ) as sandbox:
+        sandbox = open_sandbox(settings)
+        try:
             sandbox.clone(host.path, host.resolve(ref))
             result = sandbox.run(command)
+        finally:
+            sandbox.destroy()
     except SleuthError as exc:
         fail(str(exc))
     sys.stdout.write(result.output)

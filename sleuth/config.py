@@ -33,9 +33,15 @@ class ServiceSettings(_Section):
 class SandboxSettings(_Section):
     """Limits for commands run in the investigation workspace."""
 
-    backend: Literal["bubblewrap"] = "bubblewrap"
+    backend: Literal["bubblewrap", "e2b"] = "bubblewrap"
     timeout_seconds: float = 300.0
     output_limit_bytes: int = 2_000_000
+    e2b_api_key: SecretStr | None = Field(default=None, description="Default: the E2B_API_KEY variable.")
+    e2b_template: str | None = None
+    clone_from: Literal["local", "remote"] = Field(
+        default="local",
+        description="E2B only: send the local repository as a bundle (no network), or clone its https origin.",
+    )
 
 
 class IndexSettings(_Section):

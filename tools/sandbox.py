@@ -16,12 +16,15 @@ import time
 from collections import deque
 from io import BufferedReader
 from pathlib import Path
-from typing import Protocol, Self
+from typing import TYPE_CHECKING, Protocol, Self
 
 from pydantic import BaseModel
 
 from sleuth.errors import SleuthError
 from sleuth.tools.git_cli import run_git
+
+if TYPE_CHECKING:
+    from sleuth.config import Settings
 
 WORKSPACE_MOUNT = "/workspace"
 MAX_READ_BYTES = 2_000_000
@@ -71,7 +74,7 @@ class Sandbox(Protocol):
         ...
 
 
-class _OutputTail:
+class OutputTail:
     """The last `limit` bytes of a stream, and how many bytes it carried in all."""
 
     def __init__(self, limit: int) -> None:
@@ -80,14 +83,17 @@ class _OutputTail:
         self.chunks: deque[bytes] = deque()
         self.kept = 0
 
+    def feed(self, chunk: bytes) -> None:
+        self.total += len(chunk)
+        self.chunks.append(chunk)
+        self.kept += len(chunk)
+        while self.kept - len(self.chunks[0]) >= self.limit:
+            self.kept -= len(self.chunks.popleft())
+
     def drain(self, stream: BufferedReader) -> None:
         with stream:
             while chunk := stream.read1(1 << 16):
-                self.total += len(chunk)
-                self.chunks.append(chunk)
-                self.kept += len(chunk)
-                while self.kept - len(self.chunks[0]) >= self.limit:
-                    self.kept -= len(self.chunks.popleft())
+                self.feed(chunk)
 
     def text(self) -> str:
         data = b"".join(self.chunks)
@@ -216,7 +222,7 @@ class BubblewrapSandbox:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        tail = _OutputTail(self.output_limit_bytes)
+        tail = OutputTail(self.output_limit_bytes)
         reader = threading.Thread(target=tail.drain, args=(process.stdout,), daemon=True)
         reader.start()
         timed_out = False
@@ -240,3 +246,21 @@ class BubblewrapSandbox:
     def destroy(self) -> None:
         """Delete the workspace (idempotent)."""
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+def open_sandbox(settings: "Settings") -> "Sandbox":
+    """The workspace sandbox the settings ask for (bubblewrap by default)."""
+    limits = settings.sandbox
+    if limits.backend == "e2b":
+        from sleuth.tools.sandbox_e2b import E2BSandbox
+
+        github = settings.github.token
+        return E2BSandbox(
+            api_key=limits.e2b_api_key.get_secret_value() if limits.e2b_api_key else None,
+            timeout_seconds=limits.timeout_seconds,
+            output_limit_bytes=limits.output_limit_bytes,
+            template=limits.e2b_template,
+            clone_from=limits.clone_from,
+            token_provider=(lambda: github.get_secret_value()) if github else None,
+        )
+    return BubblewrapSandbox(timeout_seconds=limits.timeout_seconds, output_limit_bytes=limits.output_limit_bytes)

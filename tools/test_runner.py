@@ -24,7 +24,7 @@ Kind = Literal["pytest", "unittest", "go", "npm", "other"]
 PYTEST = ["python", "-m", "pytest", "-rA", "-p", "no:cacheprovider", "-o", "addopts="]
 UNITTEST = ["python", "-m", "unittest", "-v"]
 
-_PYTEST_OUTCOME = re.compile(r"^(PASSED|FAILED|ERROR|XPASS|XFAIL|SKIPPED) (\S+)")
+_PYTEST_OUTCOME = re.compile(r"^(PASSED|FAILED|ERROR|XPASS|XFAIL|SKIPPED) (\S+::\S+|\S+\.py)\b")
 _UNITTEST_OUTCOME = re.compile(
     r"^(\w+) \(([\w.]+)\)(?:\n.*)? \.\.\. (ok|FAIL|ERROR|skipped|expected failure|unexpected success)", re.M
 )
