@@ -1,33 +1,46 @@
 """clone-and-read: read the code around each in-app frame in the workspace clone, with blame.
 
-The first round reads the frames; a later round (when confidence is low) reaches past the stack:
-the places the leading suspects changed, and where the error message is raised.
+The first round reads the frames and reaches past them along the call path: the definitions of what
+the failing lines call, and the callers of the failing function, each blamed; a suspect change that
+last touched one of those places is named. A later round (when confidence is low) reads the places
+the leading suspects changed, and where the error message is raised.
 """
 
 from pathlib import Path
 
 from sleuth.models import Candidate, CodeExcerpt, Evidence, Signals
+from sleuth.tools.call_path import called_names, callers, definitions, function_span
 from sleuth.tools.sandbox import Sandbox
 from sleuth.tools.workspace_blame import blame_workspace
 
 CONTEXT_LINES = 30
 MAX_FRAME_READS = 8
 MAX_SUSPECTS = 3
+CALL_PATH_FRAMES = 2
+MAX_CALLEES = 6
+MAX_SPAN_LINES = 60
 
 
 def read_excerpt(sandbox: Sandbox, path: str, line: int, context: int = CONTEXT_LINES) -> CodeExcerpt | None:
     """Read lines around `line` of a workspace file, blamed to first-parent changes."""
+    return read_span(sandbox, path, line - context, line + context, line)
+
+
+def read_span(sandbox: Sandbox, path: str, start: int, end: int, focus: int) -> CodeExcerpt | None:
+    """Read lines start..end (clipped to the file) of a workspace file, blamed to first-parent changes."""
     text = sandbox.read_text(path)
     lines = text.splitlines() if text else []
     if not lines:
         return None
-    start = max(1, line - context)
-    end = min(len(lines), line + context)
+    start = max(1, start)
+    end = min(len(lines), end)
+    if start > end:
+        return None
     blame = blame_workspace(sandbox, path, start, end)
     return CodeExcerpt(
         path=path,
         start_line=start,
-        focus_line=min(line, end),
+        focus_line=min(max(focus, start), end),
         lines=lines[start - 1 : end],
         blame={number: sha for number, (sha, _) in blame.items()},
     )
@@ -47,6 +60,7 @@ def _frame_evidence(sandbox: Sandbox, signals: Signals, titles: dict[str, str]) 
         evidence.append(
             Evidence(
                 kind="code",
+                role="frame",
                 summary=f"{frame.repo_path}:{frame.line} in {frame.function or '?'} (stack frame)",
                 path=frame.repo_path,
                 line=frame.line,
@@ -70,6 +84,72 @@ def _frame_evidence(sandbox: Sandbox, signals: Signals, titles: dict[str, str]) 
     return evidence
 
 
+def _call_path_evidence(sandbox: Sandbox, signals: Signals, titles: dict[str, str]) -> list[Evidence]:
+    """Read past the frames: callee definitions of the innermost failing lines, callers of their functions."""
+    frames = [f for f in signals.app_frames() if f.repo_path and f.line]
+    framed = {(f.repo_path, f.line) for f in frames}
+    framed_functions = {f.function for f in frames if f.function}
+    evidence: list[Evidence] = []
+    read: set[tuple[str, int]] = set()
+    for frame in frames[:CALL_PATH_FRAMES]:  # innermost first
+        path, line = frame.repo_path or "", frame.line or 0
+        source = sandbox.read_text(path) or ""
+        python = path.endswith(".py")
+        callees = [n for n in called_names(source, line, python) if n not in framed_functions]
+        for name in callees[:MAX_CALLEES]:
+            for def_path, def_line in definitions(sandbox, name):
+                if (def_path, def_line) in read or (def_path, def_line) in framed:
+                    continue
+                read.add((def_path, def_line))
+                where = f"{name}(), called at {path}:{line}"
+                evidence += _span_evidence(sandbox, def_path, def_line, "callee", where, titles)
+        function = frame.function or ""
+        if function and function.isidentifier():
+            for call_path, call_line in callers(sandbox, function):
+                if (call_path, call_line) in framed or (call_path, call_line) in read:
+                    continue
+                read.add((call_path, call_line))
+                where = f"call of {function}() (the failing function)"
+                evidence += _span_evidence(sandbox, call_path, call_line, "caller", where, titles)
+    return evidence
+
+
+def _span_evidence(
+    sandbox: Sandbox, path: str, line: int, role: str, where: str, titles: dict[str, str]
+) -> list[Evidence]:
+    source = sandbox.read_text(path) or ""
+    if role == "callee":
+        start, end = function_span(source, line, path.endswith(".py"))
+        end = min(end, start + MAX_SPAN_LINES)
+    else:
+        start, end = line - 5, line + 5
+    excerpt = read_span(sandbox, path, start, end, line)
+    if excerpt is None:
+        return []
+    label = f"definition of {where}" if role == "callee" else f"a {where}"
+    found = [
+        Evidence(
+            kind="code", role=role, summary=f"{path}:{line} {label} (call path)", path=path, line=line, excerpt=excerpt
+        )
+    ]
+    touched: dict[str, list[int]] = {}
+    for number, sha in excerpt.blame.items():
+        if sha in titles:
+            touched.setdefault(sha, []).append(number)
+    for sha, numbers in touched.items():
+        found.append(
+            Evidence(
+                kind="diff",
+                role=role,
+                summary=f"{sha[:10]} ({titles[sha]}) last changed {path}:{min(numbers)}-{max(numbers)}, the {label}",
+                sha=sha,
+                path=path,
+                line=min(numbers),
+            )
+        )
+    return found
+
+
 def _suspect_evidence(sandbox: Sandbox, candidates: list[Candidate], diffs: dict[str, str]) -> list[Evidence]:
     """Read what the leading suspects changed, in the current tree: code the frames may not name."""
     from unidiff import PatchSet
@@ -90,6 +170,7 @@ def _suspect_evidence(sandbox: Sandbox, candidates: list[Candidate], diffs: dict
                 evidence.append(
                     Evidence(
                         kind="diff",
+                        role="suspect_change",
                         summary=f"{candidate.change.short_sha} changed {patched.path} around line"
                         f" {hunk.target_start} (+{hunk.added}/-{hunk.removed})",
                         sha=candidate.change.sha,
@@ -114,6 +195,7 @@ def _raise_site_evidence(sandbox: Sandbox, signals: Signals) -> list[Evidence]:
                 evidence.append(
                     Evidence(
                         kind="code",
+                        role="raise_site",
                         summary=f"{path}:{number} mentions {term!r}",
                         path=path,
                         line=int(number),
@@ -132,5 +214,5 @@ def clone_and_read(
     """Gather evidence for this reading round (the workspace clone must already exist)."""
     titles = {c.change.sha: c.change.title for c in candidates}
     if read_round == 0:
-        return _frame_evidence(sandbox, signals, titles)
+        return _frame_evidence(sandbox, signals, titles) + _call_path_evidence(sandbox, signals, titles)
     return _suspect_evidence(sandbox, candidates, diffs) + _raise_site_evidence(sandbox, signals)

@@ -4,6 +4,11 @@ from sleuth.models import Candidate, ErrorClass, Evidence, Hypothesis, Signals
 
 LOW_CONFIDENCE = 0.5
 MAX_CODE_HYPOTHESES = 3
+# Reading past the stack: last touching the definition of something the failing line calls is
+# strong evidence (weaker than blame of the failing line itself); touching a caller, weaker.
+CALL_PATH_WEIGHT = 2.0
+_ROLE_STRENGTH = {"callee": 1.0, "caller": 0.5}
+NOT_SHIPPED_FACTOR = 0.1
 _NO_CODE_CLASSES = (ErrorClass.DEPENDENCY_DOWN, ErrorClass.TRANSIENT)
 
 
@@ -16,12 +21,44 @@ def confidence(candidate: Candidate, runner_up: Candidate | None) -> float:
         + 0.12 * min(1.0, f.get("blame_near_frames", 0.0) * 3)
         + 0.08 * f.get("frame_file_overlap", 0.0)
         + 0.10 * f.get("lexical", 0.0)
+        + 0.30 * f.get("call_path", 0.0)
     )
     if runner_up is not None and candidate.score > 0:
         value += 0.15 * (candidate.score - runner_up.score) / candidate.score
     if candidate.timing == "not_shipped":
         value *= 0.2
     return round(max(0.01, min(0.97, value)), 2)
+
+
+def rerank_by_reading(candidates: list[Candidate], evidence: list[Evidence]) -> list[Candidate]:
+    """Add the call-path feature reading found (changes that last touched code the failing lines reach) and re-rank."""
+    strength: dict[str, float] = {}
+    where: dict[str, str] = {}
+    for item in evidence:
+        role_strength = _ROLE_STRENGTH.get(item.role or "", 0.0) if item.kind == "diff" and item.sha else 0.0
+        if item.sha and role_strength > strength.get(item.sha, 0.0):
+            strength[item.sha] = role_strength
+            where[item.sha] = f"{item.path}:{item.line}"
+    updated = []
+    for candidate in candidates:
+        value = strength.get(candidate.change.sha, 0.0)
+        previous = candidate.features.get("call_path", 0.0)
+        if value == previous:
+            updated.append(candidate)
+            continue
+        bonus = CALL_PATH_WEIGHT * (value - previous) * (NOT_SHIPPED_FACTOR if candidate.timing == "not_shipped" else 1)
+        reason = f"last changed {where[candidate.change.sha]}, on the failing line's call path"
+        updated.append(
+            candidate.model_copy(
+                update={
+                    "features": {**candidate.features, "call_path": value},
+                    "score": round(candidate.score + bonus, 4),
+                    "reasons": [*candidate.reasons, reason],
+                }
+            )
+        )
+    updated.sort(key=lambda c: (-c.score, -c.change.merged_at.timestamp()))
+    return [c.model_copy(update={"rank": rank}) for rank, c in enumerate(updated, start=1)]
 
 
 def _faulty_location(candidate: Candidate, signals: Signals, evidence: list[Evidence]) -> tuple[str | None, int | None]:

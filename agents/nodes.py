@@ -9,7 +9,7 @@ from langgraph.runtime import Runtime
 from sleuth.agents.clone_and_read import clone_and_read
 from sleuth.agents.context import InvestigationContext
 from sleuth.agents.draft_fix import draft_fix
-from sleuth.agents.hypothesize import LOW_CONFIDENCE, hypothesize
+from sleuth.agents.hypothesize import LOW_CONFIDENCE, hypothesize, rerank_by_reading
 from sleuth.agents.plan import plan
 from sleuth.agents.report import build_report
 from sleuth.agents.search_changes import search_changes
@@ -98,11 +98,13 @@ def clone_and_read_node(state: State, runtime: Ctx) -> State:
 def hypothesize_node(state: State, runtime: Ctx) -> State:
     """Rank explanations from the evidence so far."""
     started = time.monotonic()
-    hypotheses = hypothesize(state["candidates"], state["signals"], state.get("evidence", []))
+    evidence = state.get("evidence", [])
+    candidates = rerank_by_reading(state["candidates"], evidence)
+    hypotheses = hypothesize(candidates, state["signals"], evidence)
     top = hypotheses[0]
     name = top.culprit_sha[:10] if top.culprit_sha else "no code change"
     _progress("hypothesize", f"leading: {name} (confidence {top.confidence:.2f})")
-    return {"hypotheses": hypotheses, **_timed("hypothesize", started)}
+    return {"hypotheses": hypotheses, "candidates": candidates, **_timed("hypothesize", started)}
 
 
 def route_after_hypothesize(state: State, runtime: Ctx) -> str:

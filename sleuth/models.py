@@ -200,6 +200,9 @@ class Evidence(_Model):
 
     kind: Literal["code", "blame", "log", "timing", "diff", "test"]
     summary: str
+    role: Literal["frame", "callee", "caller", "raise_site", "suspect_change", "reproduction"] | None = Field(
+        default=None, description="Where reading found it: a stack frame, or past the stack on the call path."
+    )
     sha: str | None = None
     path: str | None = None
     line: int | None = None

@@ -1,0 +1,95 @@
+"""The call path around a failing line: what it calls, where those are defined, who calls its function.
+
+A third or more of crashing faults lie outside the stack frames: a function that returned a bad
+value has already left the stack when its caller fails. Python is read with `ast`; other languages
+fall back to a call-shaped regex on the line and definition keywords (`func`, `function`, `fn`).
+Definitions and callers are found with `git grep` inside the sandbox clone.
+"""
+
+import ast
+import builtins
+import re
+from dataclasses import dataclass
+
+from sleuth.tools.sandbox import Sandbox
+
+MAX_FALLBACK_SPAN = 40
+_CALL = re.compile(r"([A-Za-z_]\w*)\s*\(")
+_KEYWORDS = {"if", "for", "while", "switch", "return", "catch", "function", "func", "def", "new", "print", "len"}
+_NOT_INTERESTING = set(dir(builtins)) | _KEYWORDS
+
+
+@dataclass(frozen=True)
+class Site:
+    """A place in the clone: a definition or a call, and the span worth reading."""
+
+    path: str
+    line: int
+    start: int
+    end: int
+    name: str
+
+
+def _parse(source: str) -> ast.Module | None:
+    try:
+        return ast.parse(source)
+    except (SyntaxError, ValueError):
+        return None
+
+
+def called_names(source: str, line: int, python: bool) -> list[str]:
+    """Names of the functions and methods called on `line`, in order, without builtins."""
+    names: list[str] = []
+    tree = _parse(source) if python else None
+    if tree is not None:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and node.lineno <= line <= (node.end_lineno or node.lineno):
+                func = node.func
+                name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else None
+                if name:
+                    names.append(name)
+    else:
+        lines = source.splitlines()
+        if 0 < line <= len(lines):
+            names = _CALL.findall(lines[line - 1])
+    return [n for n in dict.fromkeys(names) if n not in _NOT_INTERESTING and not n.startswith("__")]
+
+
+def function_span(source: str, line: int, python: bool) -> tuple[int, int]:
+    """The lines of the innermost function (or class) holding `line`; a fixed span where unknown."""
+    tree = _parse(source) if python else None
+    best: tuple[int, int] | None = None
+    if tree is not None:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                start = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+                end = node.end_lineno or node.lineno
+                if start <= line <= end and (best is None or end - start < best[1] - best[0]):
+                    best = (start, end)
+    return best or (line, line + MAX_FALLBACK_SPAN)
+
+
+def _grep(sandbox: Sandbox, pattern: str, limit: int) -> list[tuple[str, int, str]]:
+    result = sandbox.run(["git", "grep", "-n", "-I", "-E", pattern], timeout=30)
+    hits = []
+    for row in result.output.splitlines():
+        path, _, rest = row.partition(":")
+        number, _, text = rest.partition(":")
+        if number.isdigit():
+            hits.append((path, int(number), text))
+        if len(hits) >= limit:
+            break
+    return hits
+
+
+def definitions(sandbox: Sandbox, name: str, limit: int = 3) -> list[tuple[str, int]]:
+    """Where `name` is defined as a function, method or class in the clone."""
+    pattern = rf"^\s*((async\s+)?def|class|func(\s*\([^)]*\))?|function|fn|(pub\s+)?fn)\s+{re.escape(name)}\b"
+    return [(path, line) for path, line, _ in _grep(sandbox, pattern, limit)]
+
+
+def callers(sandbox: Sandbox, name: str, limit: int = 3) -> list[tuple[str, int]]:
+    """Lines that call `name` (definitions excluded)."""
+    defining = re.compile(rf"\b(def|func|function|fn|class)\s+{re.escape(name)}\b")
+    hits = _grep(sandbox, rf"\b{re.escape(name)}\s*\(", limit * 4)
+    return [(path, line) for path, line, text in hits if not defining.search(text)][:limit]
