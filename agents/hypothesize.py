@@ -22,11 +22,14 @@ def confidence(candidate: Candidate, runner_up: Candidate | None) -> float:
         + 0.08 * f.get("frame_file_overlap", 0.0)
         + 0.10 * f.get("lexical", 0.0)
         + 0.30 * f.get("call_path", 0.0)
+        + 0.60 * f.get("reproduced", 0.0)
     )
     if runner_up is not None and candidate.score > 0:
         value += 0.15 * (candidate.score - runner_up.score) / candidate.score
     if candidate.timing == "not_shipped":
         value *= 0.2
+    if f.get("reproduced"):
+        value = max(value, 0.9)  # the failing test proved it, whatever the other features say
     return round(max(0.01, min(0.97, value)), 2)
 
 
@@ -59,6 +62,23 @@ def rerank_by_reading(candidates: list[Candidate], evidence: list[Evidence]) -> 
         )
     updated.sort(key=lambda c: (-c.score, -c.change.merged_at.timestamp()))
     return [c.model_copy(update={"rank": rank}) for rank, c in enumerate(updated, start=1)]
+
+
+def promote_reproduced(candidates: list[Candidate], sha: str) -> list[Candidate]:
+    """Put the change a reproduction proved first, marked with the `reproduced` feature."""
+    marked = [
+        c.model_copy(
+            update={
+                "features": {**c.features, "reproduced": 1.0},
+                "reasons": [*c.reasons, "the reproducer fails at it and passes at its parent"],
+            }
+        )
+        if c.change.sha == sha
+        else c
+        for c in candidates
+    ]
+    marked.sort(key=lambda c: (-c.features.get("reproduced", 0.0), -c.score, -c.change.merged_at.timestamp()))
+    return [c.model_copy(update={"rank": rank}) for rank, c in enumerate(marked, start=1)]
 
 
 def _faulty_location(candidate: Candidate, signals: Signals, evidence: list[Evidence]) -> tuple[str | None, int | None]:

@@ -7,15 +7,16 @@ from langgraph.config import get_stream_writer
 from langgraph.runtime import Runtime
 
 from sleuth.agents.clone_and_read import clone_and_read
+from sleuth.agents.confirm_culprit import confirm_culprit
 from sleuth.agents.context import InvestigationContext
 from sleuth.agents.draft_fix import draft_fix
-from sleuth.agents.hypothesize import LOW_CONFIDENCE, hypothesize, rerank_by_reading
+from sleuth.agents.hypothesize import LOW_CONFIDENCE, hypothesize, promote_reproduced, rerank_by_reading
 from sleuth.agents.plan import plan
 from sleuth.agents.report import build_report
 from sleuth.agents.search_changes import search_changes
 from sleuth.errors import SleuthError
 from sleuth.tools.deploys import deployed_sha_at
-from sleuth.tools.test_runner import detect_test_command, from_configured
+from sleuth.tools.test_runner import TestCommand, detect_test_command, from_configured
 
 State = dict[str, Any]
 Ctx = Runtime[InvestigationContext]
@@ -107,12 +108,46 @@ def hypothesize_node(state: State, runtime: Ctx) -> State:
     return {"hypotheses": hypotheses, "candidates": candidates, **_timed("hypothesize", started)}
 
 
+def _test_command(state: State, context: InvestigationContext) -> TestCommand | None:
+    service = context.settings.service_settings(state["incident"].service)
+    configured = service.test_command if service else None
+    return from_configured(configured) if configured else detect_test_command(context.sandbox)
+
+
 def route_after_hypothesize(state: State, runtime: Ctx) -> str:
-    """Read more when the leading hypothesis is weak and rounds remain; else draft the fix."""
+    """Read more when the leading hypothesis is weak and rounds remain; else confirm, fix or report."""
     top = state["hypotheses"][0]
     if top.confidence < LOW_CONFIDENCE and state["read_round"] < runtime.context.max_read_rounds:
         return "clone_and_read"
-    return "draft_fix" if top.culprit_sha else "report"
+    if not top.culprit_sha:
+        return "report"
+    return "confirm_culprit" if state["signals"].failing_tests else "draft_fix"
+
+
+def confirm_culprit_node(state: State, runtime: Ctx) -> State:
+    """Run the reproducer at the suspect and its parent; bisect the window when that fails."""
+    started = time.monotonic()
+    context = runtime.context
+    command = _test_command(state, context)
+    top = state["hypotheses"][0]
+    if command is None:
+        _progress("confirm_culprit", "no test command found: not reproduced")
+        return {"confirmation": None, **_timed("confirm_culprit", started)}
+    ref = state["ref"]
+    window = [c.change.sha for c in sorted(state["candidates"], key=lambda c: c.change.merged_at)]
+    window = [sha for sha in window if context.host.is_ancestor(sha, ref)]
+    confirmation = confirm_culprit(
+        context.sandbox, command, top.culprit_sha or "", ref, window, state["signals"].failing_tests
+    )
+    _progress("confirm_culprit", confirmation.summary)
+    update: State = {"confirmation": confirmation, **_timed("confirm_culprit", started)}
+    found = confirmation.culprit_sha
+    if confirmation.confirmed and found:
+        candidates = promote_reproduced(state["candidates"], found)
+        evidence = state.get("evidence", [])
+        update["candidates"] = candidates
+        update["hypotheses"] = hypothesize(candidates, state["signals"], evidence)
+    return update
 
 
 def draft_fix_node(state: State, runtime: Ctx) -> State:
@@ -120,9 +155,7 @@ def draft_fix_node(state: State, runtime: Ctx) -> State:
     started = time.monotonic()
     context = runtime.context
     top = state["hypotheses"][0]
-    service = context.settings.service_settings(state["incident"].service)
-    configured = service.test_command if service else None
-    command = from_configured(configured) if configured else detect_test_command(context.sandbox)
+    command = _test_command(state, context)
     culprit_sha = top.culprit_sha or ""
     culprit_files = next((c.change.files for c in state["candidates"] if c.change.sha == culprit_sha), [])
     fix = draft_fix(

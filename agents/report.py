@@ -12,6 +12,9 @@ def verdict(state: dict[str, Any]) -> str:
         return f"No code change caused this (confidence {top.confidence:.2f}): {top.explanation}"
     fix = state.get("fix")
     fixed = f"; fix {'validated' if fix.validated else 'NOT validated'}" if fix else ""
+    confirmation = state.get("confirmation")
+    if confirmation and confirmation.confirmed and confirmation.culprit_sha == top.culprit_sha:
+        fixed = f"; reproduced ({confirmation.test_runs} test runs)" + fixed
     return (
         f'Culprit {top.culprit_sha[:10]} "{top.culprit_title}" at '
         f"{top.file}:{top.line} (confidence {top.confidence:.2f}){fixed}"
@@ -27,6 +30,7 @@ def build_report(state: dict[str, Any]) -> Report:
         signals=state["signals"],
         candidates=state["candidates"],
         hypotheses=state["hypotheses"],
+        confirmation=state.get("confirmation"),
         fix=state.get("fix"),
         verdict=verdict(state),
         notes=state.get("notes", []),

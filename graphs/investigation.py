@@ -5,6 +5,7 @@ from langgraph.graph import END, START, StateGraph
 from sleuth.agents.context import InvestigationContext
 from sleuth.agents.nodes import (
     clone_and_read_node,
+    confirm_culprit_node,
     draft_fix_node,
     hypothesize_node,
     plan_node,
@@ -27,6 +28,7 @@ def build_graph(checkpointer=None):
     graph.add_node("search_changes", search_changes_node)
     graph.add_node("clone_and_read", clone_and_read_node)
     graph.add_node("hypothesize", hypothesize_node)
+    graph.add_node("confirm_culprit", confirm_culprit_node)
     graph.add_node("draft_fix", draft_fix_node)
     graph.add_node("report", report_node)
 
@@ -34,7 +36,10 @@ def build_graph(checkpointer=None):
     graph.add_edge("plan", "search_changes")
     graph.add_edge("search_changes", "clone_and_read")
     graph.add_edge("clone_and_read", "hypothesize")
-    graph.add_conditional_edges("hypothesize", route_after_hypothesize, ["clone_and_read", "draft_fix", "report"])
+    graph.add_conditional_edges(
+        "hypothesize", route_after_hypothesize, ["clone_and_read", "confirm_culprit", "draft_fix", "report"]
+    )
+    graph.add_edge("confirm_culprit", "draft_fix")
     graph.add_edge("draft_fix", "report")
     graph.add_edge("report", END)
     return graph.compile(checkpointer=checkpointer, name="investigation")

@@ -5,6 +5,7 @@ from typing import Annotated, NotRequired, TypedDict
 
 from sleuth.models import (
     Candidate,
+    CulpritConfirmation,
     Deploy,
     Evidence,
     FixProposal,
@@ -55,6 +56,8 @@ class InvestigationState(InvestigationInput, total=False):
     """Ranked explanations from the latest hypothesize round."""
     read_round: int
     """How many reading rounds have run; bounds the hypothesize -> read loop."""
+    confirmation: CulpritConfirmation | None
+    """The reproduction (or bisection) that confirmed or replaced the leading suspect."""
     fix: FixProposal | None
     """The drafted, tested fix, if a culprit was named."""
     timings: Annotated[dict[str, float], merge_timings]

@@ -235,6 +235,19 @@ class TestRun(_Model):
     output_tail: str = ""
 
 
+class CulpritConfirmation(_Model):
+    """Reproduction of the incident's failing tests at the suspect and its parent, or a bisection."""
+
+    method: Literal["suspect_and_parent", "bisect", "none"]
+    culprit_sha: str | None
+    confirmed: bool
+    test_runs: int = Field(description="Test runs sleuth used.")
+    plain_bisect_runs: int = Field(description="Test runs plain git bisect needs over the same window.")
+    window_size: int
+    reproducers: list[str] = Field(default_factory=list)
+    summary: str
+
+
 class FixProposal(_Model):
     """A drafted patch and the proof (or not) that it fixes the incident without breaking tests."""
 
@@ -264,6 +277,7 @@ class Report(_Model):
     signals: Signals
     candidates: list[Candidate]
     hypotheses: list[Hypothesis]
+    confirmation: CulpritConfirmation | None = None
     fix: FixProposal | None = None
     verdict: str
     notes: list[str] = Field(default_factory=list)

@@ -67,6 +67,8 @@ def to_markdown(report: Report, max_candidates: int = 10) -> str:
             + " |"
         )
     lines.append("")
+    if report.confirmation:
+        lines += ["## Reproduction", "", report.confirmation.summary, ""]
     if report.fix:
         fix = report.fix
         lines += [

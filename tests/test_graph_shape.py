@@ -6,6 +6,8 @@ EXPECTED_EDGES = {
     ("search_changes", "clone_and_read"),
     ("clone_and_read", "hypothesize"),
     ("hypothesize", "clone_and_read"),
+    ("hypothesize", "confirm_culprit"),
+    ("confirm_culprit", "draft_fix"),
     ("hypothesize", "draft_fix"),
     ("hypothesize", "report"),
     ("draft_fix", "report"),

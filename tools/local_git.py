@@ -60,6 +60,10 @@ class LocalGitHost:
             raise SleuthError(f"unknown ref {ref!r} in {self.path}")
         return result.stdout.strip()
 
+    def is_ancestor(self, sha: str, ref: str) -> bool:
+        """Whether sha is in ref's history (ref included)."""
+        return run_git(self.path, "merge-base", "--is-ancestor", sha, ref, check=False).returncode == 0
+
     def head_at(self, branch: str | None, moment: datetime) -> str:
         """Return the sha the branch pointed to just before a moment (by commit date)."""
         ref = branch or "HEAD"

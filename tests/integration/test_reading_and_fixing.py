@@ -7,7 +7,7 @@ import pytest
 from sleuth.agents.hypothesize import CALL_PATH_WEIGHT
 from sleuth.api import investigate
 from sleuth.config import Settings
-from sleuth.evals.scenarios import fault_outside_the_frames, revert_breaks_a_test
+from sleuth.evals.scenarios import fault_outside_the_frames, regression_in_long_window, revert_breaks_a_test
 
 
 @pytest.fixture(scope="module")
@@ -56,3 +56,19 @@ def test_a_revert_that_breaks_another_test_is_reported_not_validated(scenarios: 
     assert fix.test_files == ["tests/test_settings.py", "tests/test_worker.py"]
     assert fix.tried and all("not validated" in attempt for attempt in fix.tried)
     assert "NOT validated" in report.verdict
+
+
+def test_a_wrong_suspect_is_replaced_by_the_change_bisection_finds(scenarios: Path) -> None:
+    scenario = regression_in_long_window(scenarios, changes=16, culprit_at=5)
+    report = investigate(scenario.incident, scenario.repo, settings=Settings(), use_index=False)
+    confirmation = report.confirmation
+    assert confirmation is not None and confirmation.confirmed
+    assert confirmation.culprit_sha == scenario.culprit_sha == report.hypotheses[0].culprit_sha
+    assert report.candidates[0].features["reproduced"] == 1.0
+    assert confirmation.plain_bisect_runs == 4 and confirmation.window_size == 16
+    if confirmation.method == "bisect":
+        assert "git bisect found" in confirmation.summary and confirmation.test_runs > 3
+    else:
+        assert confirmation.test_runs == 2
+    assert report.hypotheses[0].confidence >= 0.9
+    assert report.fix is not None and report.fix.validated, report.fix and report.fix.tried
