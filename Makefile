@@ -22,9 +22,10 @@ demo: setup
 test: setup
 	$(PY) -m pytest
 
-# Sandbox overhead per command; index benchmarks (ingest rate, retrieval p95 at 100k, sync RSS). BENCH_ARGS="--real-repo PATH --reuse" etc.
+# Sandbox overhead per command; test runs to culprit vs git bisect; index benchmarks (ingest rate, retrieval p95 at 100k, sync RSS). BENCH_ARGS="--real-repo PATH --reuse" etc.
 bench: setup
 	$(PY) bench/sandbox_bench.py
+	$(PY) bench/bisect_bench.py
 	$(PY) bench/index_bench.py $(BENCH_ARGS)
 
 lint: setup

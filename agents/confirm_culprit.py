@@ -48,7 +48,7 @@ def _probe(sandbox: Sandbox, command: TestCommand, sha: str, ref: str, tests: li
     return "bad" if any(t in run.failed for t in tests) else "good"
 
 
-def _bisect(
+def bisect_window(
     sandbox: Sandbox, command: TestCommand, good: str, ref: str, tests: list[str], files: list[str]
 ) -> tuple[str | None, int]:
     """Run `git bisect run` between good and ref; return the first bad change and the test runs used."""
@@ -122,7 +122,7 @@ def confirm_culprit(
             f" (at {oldest_parent[:10]}), so bisection cannot name a change",
             **base,
         )
-    found, runs = _bisect(sandbox, command, oldest_parent, ref, reproducers, files)
+    found, runs = bisect_window(sandbox, command, oldest_parent, ref, reproducers, files)
     used = 3 + runs
     return CulpritConfirmation(
         method="bisect",

@@ -2,6 +2,7 @@
 
 import re
 from datetime import UTC, datetime
+from itertools import pairwise
 
 from sleuth.models import ErrorClass, Incident, ParsedException, Signals
 from sleuth.tools.stacktrace import parse_exceptions
@@ -14,6 +15,9 @@ _FAILED_TEST = (
     re.compile(r"^(?:FAIL|ERROR): \w+ \((?P<test>[\w.]+\.\w+)\)"),  # unittest
     re.compile(r"^\s*--- FAIL: (?P<test>Test\w*)"),  # go test -v
 )
+_FRAME_LINE = re.compile(r'File "[^"]+", line \d+')
+_IDENTIFIER = re.compile(r"\b[A-Za-z_][A-Za-z0-9_]{3,}\b")
+_CAMEL = re.compile(r"[a-z][A-Z]")
 _QUOTED = re.compile(r"""['"`]([^'"`\s]{2,60})['"`]""")
 
 # Rules read the error type and message; the first rule that matches decides the class.
@@ -99,9 +103,22 @@ def keywords(exceptions: list[ParsedException], text: str) -> list[str]:
     found: list[str] = []
     for exc in exceptions:
         found.extend(part for part in (exc.type, exc.message) if part)
-        found.extend(f.function for f in exc.frames if f.in_app and f.function)
-    found.extend(_QUOTED.findall(text))
+        # `<module>`, `<lambda>`, `<string>` name no code: as words they match anything called "module".
+        found.extend(f.function for f in exc.frames if f.in_app and f.function and not f.function.startswith("<"))
+    found.extend(source_identifiers(text))
+    # Quoted paths are the frames' files, which ranking already uses structurally.
+    found.extend(q for q in _QUOTED.findall(text) if "/" not in q and not q.startswith("<"))
     return list(dict.fromkeys(found))[:50]
+
+
+def source_identifiers(text: str) -> list[str]:
+    """Compound identifiers (snake_case, camelCase) on the source lines a Python traceback prints."""
+    found: list[str] = []
+    lines = [strip_line_prefix(line) for line in text.splitlines()]
+    for previous, line in pairwise(lines):
+        if _FRAME_LINE.match(previous.strip()) and not _FRAME_LINE.match(line.strip()):
+            found.extend(m for m in _IDENTIFIER.findall(line) if "_" in m.strip("_") or _CAMEL.search(m))
+    return found
 
 
 def plan(incident: Incident) -> Signals:

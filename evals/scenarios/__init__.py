@@ -41,11 +41,12 @@ class Scenario:
 class _History:
     """A HistoryWriter that keeps the first-parent timeline."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, step_days: float = 0.5) -> None:
         self.writer = HistoryWriter(path)
         self.path = path
         self.shas: list[str] = []
         self.day = 0.0
+        self.step_days = step_days
 
     def initial(self, files: dict[str, str]) -> str:
         self.writer.write(files)
@@ -55,7 +56,7 @@ class _History:
         return sha
 
     def pr(self, title: str, files: dict[str, str | None], body: str = "", squash: bool = True) -> str:
-        self.day += 0.5
+        self.day += self.step_days
         self.writer.write(files)
         author = AUTHORS[len(self.shas) % len(AUTHORS)]
         sha = self.writer.merge_pr(title, body or title + ".", START + timedelta(days=self.day), author, squash)
@@ -125,8 +126,8 @@ def test_load_defaults():
 """
 
 
-def _worker_service(path: Path) -> _History:
-    history = _History(path)
+def _worker_service(path: Path, step_days: float = 0.5) -> _History:
+    history = _History(path, step_days)
     history.initial(
         {
             "app/__init__.py": "",
@@ -200,9 +201,17 @@ def revert_breaks_a_test(root: Path) -> Scenario:
     return Scenario("revert_breaks_a_test", h.path, incident, culprit, h.shas[0], h.shas[1:], failing, ["pinned"])
 
 
-def regression_in_long_window(root: Path, changes: int, culprit_at: int, seed: int = 0) -> Scenario:
-    """`changes` PRs in the window, each touching its own module; the one at `culprit_at` breaks a test."""
-    h = _worker_service(root / f"worker-long-{changes}-{culprit_at}-{seed}")
+def regression_in_long_window(
+    root: Path, changes: int, culprit_at: int, seed: int = 0, decoy: bool = False
+) -> Scenario:
+    """`changes` PRs in the window, each touching its own module; the one at `culprit_at` breaks a test.
+
+    With `decoy`, the newest change talks about the same setting without touching code: the ranking's
+    favourite is wrong, and only reproduction (bisection) can find the culprit.
+    """
+    name = f"worker-long-{changes}-{culprit_at}-{seed}{'-decoy' if decoy else ''}"
+    # The whole window fits in the 14-day investigation window.
+    h = _worker_service(root / name, step_days=min(0.5, 10 / changes))
     culprit = ""
     for position in range(changes):
         if position == culprit_at:
@@ -218,6 +227,11 @@ def regression_in_long_window(root: Path, changes: int, culprit_at: int, seed: i
             f"Add helper {position} to {module}",
             {module: existing + f"\n\ndef helper_{position}():\n    return {position}\n"},
         )
+    if decoy:
+        h.pr(
+            "Explain the retry delay parsing of retry_delay",
+            {"README.md": "# worker\n\nretry_delay: seconds between retries (ZeroDivisionError if zero).\n"},
+        )
     incident, failing = h.incident(
         "Worker jobs crash with ZeroDivisionError",
         "from app.worker import handle; handle({'id': 7, 'attempts': 3})",
@@ -225,7 +239,14 @@ def regression_in_long_window(root: Path, changes: int, culprit_at: int, seed: i
         "worker",
     )
     return Scenario(
-        f"long_window_{changes}_{culprit_at}", h.path, incident, culprit, h.shas[0], h.shas[1:], failing, ["bisect"]
+        name.replace("worker-long", "long_window").replace("-", "_"),
+        h.path,
+        incident,
+        culprit,
+        h.shas[0],
+        h.shas[1:],
+        failing,
+        ["bisect", *(["decoy"] if decoy else [])],
     )
 
 
