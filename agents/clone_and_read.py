@@ -26,9 +26,14 @@ def read_excerpt(sandbox: Sandbox, path: str, line: int, context: int = CONTEXT_
     return read_span(sandbox, path, line - context, line + context, line)
 
 
-def read_span(sandbox: Sandbox, path: str, start: int, end: int, focus: int) -> CodeExcerpt | None:
-    """Read lines start..end (clipped to the file) of a workspace file, blamed to first-parent changes."""
-    text = sandbox.read_text(path)
+def read_span(
+    sandbox: Sandbox, path: str, start: int, end: int, focus: int, text: str | None = None
+) -> CodeExcerpt | None:
+    """Read lines start..end (clipped to the file) of a workspace file, blamed to first-parent changes.
+
+    `text` is the file's content when the caller has already read it.
+    """
+    text = sandbox.read_text(path) if text is None else text
     lines = text.splitlines() if text else []
     if not lines:
         return None
@@ -87,43 +92,41 @@ def _frame_evidence(sandbox: Sandbox, signals: Signals, titles: dict[str, str]) 
 def _call_path_evidence(sandbox: Sandbox, signals: Signals, titles: dict[str, str]) -> list[Evidence]:
     """Read past the frames: callee definitions of the innermost failing lines, callers of their functions."""
     frames = [f for f in signals.app_frames() if f.repo_path and f.line]
-    framed = {(f.repo_path, f.line) for f in frames}
+    framed = {(f.repo_path or "", f.line or 0) for f in frames}
     framed_functions = {f.function for f in frames if f.function}
-    evidence: list[Evidence] = []
-    read: set[tuple[str, int]] = set()
+    places: list[tuple[str, int, str, str]] = []  # (path, line, role, where)
     for frame in frames[:CALL_PATH_FRAMES]:  # innermost first
         path, line = frame.repo_path or "", frame.line or 0
         source = sandbox.read_text(path) or ""
-        python = path.endswith(".py")
-        callees = [n for n in called_names(source, line, python) if n not in framed_functions]
+        callees = [n for n in called_names(source, line, path.endswith(".py")) if n not in framed_functions]
         for name in callees[:MAX_CALLEES]:
-            for def_path, def_line in definitions(sandbox, name):
-                if (def_path, def_line) in read or (def_path, def_line) in framed:
-                    continue
-                read.add((def_path, def_line))
-                where = f"{name}(), called at {path}:{line}"
-                evidence += _span_evidence(sandbox, def_path, def_line, "callee", where, titles)
+            where = f"{name}(), called at {path}:{line}"
+            places += [(p, n, "callee", where) for p, n in definitions(sandbox, name)]
         function = frame.function or ""
-        if function and function.isidentifier():
-            for call_path, call_line in callers(sandbox, function):
-                if (call_path, call_line) in framed or (call_path, call_line) in read:
-                    continue
-                read.add((call_path, call_line))
-                where = f"call of {function}() (the failing function)"
-                evidence += _span_evidence(sandbox, call_path, call_line, "caller", where, titles)
+        if function.isidentifier():
+            where = f"call of {function}() (the failing function)"
+            places += [(p, n, "caller", where) for p, n in callers(sandbox, function)]
+    evidence: list[Evidence] = []
+    read: set[tuple[str, int]] = set(framed)
+    for path, line, role, where in places:
+        if (path, line) not in read:
+            read.add((path, line))
+            evidence += _span_evidence(sandbox, path, line, role, where, titles)
     return evidence
 
 
 def _span_evidence(
     sandbox: Sandbox, path: str, line: int, role: str, where: str, titles: dict[str, str]
 ) -> list[Evidence]:
-    source = sandbox.read_text(path) or ""
+    source = sandbox.read_text(path)
+    if source is None:
+        return []
     if role == "callee":
         start, end = function_span(source, line, path.endswith(".py"))
         end = min(end, start + MAX_SPAN_LINES)
     else:
         start, end = line - 5, line + 5
-    excerpt = read_span(sandbox, path, start, end, line)
+    excerpt = read_span(sandbox, path, start, end, line, text=source)
     if excerpt is None:
         return []
     label = f"definition of {where}" if role == "callee" else f"a {where}"

@@ -12,6 +12,7 @@ import math
 import re
 import shlex
 
+from sleuth.agents.draft_fix import affected_test_files
 from sleuth.models import CulpritConfirmation
 from sleuth.tools.sandbox import Sandbox
 from sleuth.tools.test_runner import TestCommand, run_tests, selection_args
@@ -85,7 +86,7 @@ def confirm_culprit(
 
     `window` holds the candidate changes up to ref, oldest first.
     """
-    files = sorted({t.split("::")[0] for t in reproducers if "::" in t})
+    files = affected_test_files(reproducers, [], command)
     plain = plain_bisect_runs(len(window))
     base = {"reproducers": reproducers, "plain_bisect_runs": plain, "window_size": len(window)}
     parent = _git(sandbox, "rev-parse", f"{suspect}^1")

@@ -10,7 +10,10 @@ test of the affected test files that passed before fails after (PASS_TO_PASS). T
 are the reproducers' files and the test files the culprit touched.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
+from typing import Literal
 
 from unidiff import PatchSet
 
@@ -23,6 +26,7 @@ from sleuth.tools.workspace_blame import blame_workspace
 BLAME_CONTEXT = 2
 PATCH_NAME = "sleuth-fix.patch"
 MAX_EDIT_ATTEMPTS = 4
+Strategy = Literal["revert_hunks", "edit"]
 
 
 @dataclass
@@ -165,12 +169,17 @@ def draft_fix(
 
     before = tests()
     edits = sorted(edit_groups(patch), key=lambda e: abs(e.line - (hypothesis.line or e.line)))
-    attempts: list[tuple[str, str, object]] = [("revert_hunks", "revert of the culprit's hunks", patch)]
-    attempts += [("edit", f"old→new edit at {e.path}:{e.line}", e) for e in edits[:MAX_EDIT_ATTEMPTS]]
+    attempts: list[tuple[Strategy, str, Callable[[], bool]]] = [
+        ("revert_hunks", "revert of the culprit's hunks", partial(_apply_reverse, sandbox, patch))
+    ]
+    attempts += [
+        ("edit", f"old→new edit at {e.path}:{e.line}", partial(_apply_edit, sandbox, e))
+        for e in edits[:MAX_EDIT_ATTEMPTS]
+    ]
     tried: list[str] = []
     first: FixProposal | None = None
-    for strategy, label, what in attempts:
-        applied = _apply_reverse(sandbox, what) if isinstance(what, str) else _apply_edit(sandbox, what)
+    for strategy, label, apply in attempts:
+        applied = apply()
         diff = sandbox.run(["git", "diff"], timeout=60).output if applied else ""
         after = tests() if applied else None
         if not applied:
@@ -181,7 +190,7 @@ def draft_fix(
             validated, why = judge(reproducers, before, after)
         tried.append(f"{label}: {'validated' if validated else 'not validated'}: {why}")
         proposal = FixProposal(
-            strategy=strategy,  # type: ignore[arg-type]
+            strategy=strategy,
             culprit_sha=culprit,
             diff=diff or patch,
             files=[hypothesis.file],

@@ -1,5 +1,6 @@
 """hypothesize: ranked, cited explanations with calibrated confidence, including "no code change"."""
 
+from sleuth.agents.search_changes import NOT_SHIPPED_FACTOR, rank_candidates
 from sleuth.models import Candidate, ErrorClass, Evidence, Hypothesis, Signals
 
 LOW_CONFIDENCE = 0.5
@@ -8,7 +9,6 @@ MAX_CODE_HYPOTHESES = 3
 # strong evidence (weaker than blame of the failing line itself); touching a caller, weaker.
 CALL_PATH_WEIGHT = 2.0
 _ROLE_STRENGTH = {"callee": 1.0, "caller": 0.5}
-NOT_SHIPPED_FACTOR = 0.1
 _NO_CODE_CLASSES = (ErrorClass.DEPENDENCY_DOWN, ErrorClass.TRANSIENT)
 
 
@@ -60,8 +60,7 @@ def rerank_by_reading(candidates: list[Candidate], evidence: list[Evidence]) -> 
                 }
             )
         )
-    updated.sort(key=lambda c: (-c.score, -c.change.merged_at.timestamp()))
-    return [c.model_copy(update={"rank": rank}) for rank, c in enumerate(updated, start=1)]
+    return rank_candidates(updated)
 
 
 def promote_reproduced(candidates: list[Candidate], sha: str) -> list[Candidate]:
@@ -77,8 +76,7 @@ def promote_reproduced(candidates: list[Candidate], sha: str) -> list[Candidate]
         else c
         for c in candidates
     ]
-    marked.sort(key=lambda c: (-c.features.get("reproduced", 0.0), -c.score, -c.change.merged_at.timestamp()))
-    return [c.model_copy(update={"rank": rank}) for rank, c in enumerate(marked, start=1)]
+    return rank_candidates(marked)
 
 
 def _faulty_location(candidate: Candidate, signals: Signals, evidence: list[Evidence]) -> tuple[str | None, int | None]:

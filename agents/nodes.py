@@ -134,8 +134,10 @@ def confirm_culprit_node(state: State, runtime: Ctx) -> State:
         _progress("confirm_culprit", "no test command found: not reproduced")
         return {"confirmation": None, **_timed("confirm_culprit", started)}
     ref = state["ref"]
-    window = [c.change.sha for c in sorted(state["candidates"], key=lambda c: c.change.merged_at)]
-    window = [sha for sha in window if context.host.is_ancestor(sha, ref)]
+    # The window as bisection sees it: the candidates on ref's first-parent line, oldest first.
+    running = set(context.host.rev_list(None, ref))
+    by_age = sorted(state["candidates"], key=lambda c: c.change.merged_at)
+    window = [c.change.sha for c in by_age if c.change.sha in running]
     confirmation = confirm_culprit(
         context.sandbox, command, top.culprit_sha or "", ref, window, state["signals"].failing_tests
     )

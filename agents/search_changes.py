@@ -163,10 +163,16 @@ def search_changes(
                 reasons=_reasons(features, timing, shipped_at, cutoff),
             )
         )
-    candidates.sort(key=lambda c: (-c.score, -c.change.merged_at.timestamp()))
-    for rank, candidate in enumerate(candidates, start=1):
-        candidate.rank = rank
-    return SearchResult(candidates=candidates, signals=signals, notes=notes)
+    return SearchResult(candidates=rank_candidates(candidates), signals=signals, notes=notes)
+
+
+def rank_candidates(candidates: list[Candidate]) -> list[Candidate]:
+    """Order best first (a change the reproducer proved, then score, then newest) and number the ranks."""
+    ordered = sorted(
+        candidates,
+        key=lambda c: (-c.features.get("reproduced", 0.0), -c.score, -c.change.merged_at.timestamp()),
+    )
+    return [c.model_copy(update={"rank": rank}) for rank, c in enumerate(ordered, start=1)]
 
 
 def _reasons(features: dict[str, float], timing: str, shipped_at: datetime | None, cutoff: datetime) -> list[str]:

@@ -31,6 +31,7 @@ def _cases(root: Path, quick: bool):
 
 def _plain_bisect(scenario) -> tuple[str | None, int]:
     from sleuth.agents.confirm_culprit import bisect_window
+    from sleuth.agents.draft_fix import affected_test_files
     from sleuth.tools.sandbox import BubblewrapSandbox
     from sleuth.tools.test_runner import detect_test_command
 
@@ -39,7 +40,7 @@ def _plain_bisect(scenario) -> tuple[str | None, int]:
         ref = sandbox.run(["git", "rev-parse", "HEAD"]).output.strip()
         command = detect_test_command(sandbox)
         assert command is not None
-        files = sorted({t.split("::")[0] for t in scenario.reproducers})
+        files = affected_test_files(scenario.reproducers, [], command)
         return bisect_window(sandbox, command, scenario.good_sha, ref, scenario.reproducers, files)
 
 

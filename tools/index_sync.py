@@ -18,7 +18,6 @@ from sleuth.errors import SleuthError
 from sleuth.tools.change_index import ChangeIndex
 from sleuth.tools.change_store import change_id
 from sleuth.tools.embeddings import TorchThreads
-from sleuth.tools.git_cli import run_git
 from sleuth.tools.history_reader import enriched_batches
 from sleuth.tools.local_git import LocalGitHost
 
@@ -63,10 +62,6 @@ def sync_lock(index_dir: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _is_ancestor(host: LocalGitHost, sha: str, ref: str) -> bool:
-    return run_git(host.path, "merge-base", "--is-ancestor", sha, ref, check=False).returncode == 0
-
-
 def sync_repo(
     index: ChangeIndex,
     host: LocalGitHost,
@@ -83,7 +78,7 @@ def sync_repo(
     notes: list[str] = []
     index.store.register_repo(host.name, str(host.path), branch, services)
     cursor = (index.store.repo(host.name) or {}).get("cursor")
-    if cursor and not _is_ancestor(host, cursor, ref):
+    if cursor and not host.is_ancestor(cursor, ref):
         # History was rewritten (force-push, rebased branch): rescan; ids already stored are skipped.
         notes.append(f"{host.name}: cursor {cursor[:10]} is no longer on {branch or 'HEAD'}; rescanning its history")
         cursor = None

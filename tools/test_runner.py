@@ -149,7 +149,7 @@ def selection_args(command: TestCommand, tests: list[str], files: list[str]) -> 
         modules = {f[:-3].replace("/", ".") for f in files if f.endswith(".py")}
         return sorted(modules | {t for t in tests if t.rsplit(".", 2)[0] not in modules})
     if command.kind == "go":
-        names = sorted({t.rsplit("/", 1)[-1] for t in tests} | set())
+        names = sorted({t.rsplit("/", 1)[-1] for t in tests})
         packages = sorted({"./" + f.rsplit("/", 1)[0] if "/" in f else "." for f in files}) or ["./..."]
         return ["-run", f"^({'|'.join(names)})$", *packages] if names else packages
     return None

@@ -142,6 +142,16 @@ def _worker_service(path: Path, step_days: float = 0.5) -> _History:
     return history
 
 
+def _worker_crash(h: _History, tests: str) -> tuple[Incident, list[str]]:
+    """The worker crashing on a job as deployed, and `tests` failing in CI."""
+    return h.incident(
+        "Worker jobs crash with ZeroDivisionError",
+        "from app.worker import handle; handle({'id': 7, 'attempts': 3})",
+        tests,
+        "worker",
+    )
+
+
 def fault_outside_the_frames(root: Path) -> Scenario:
     """The crash is in worker.py; the fault is retry_delay() in settings.py, which no frame names.
 
@@ -168,12 +178,7 @@ def fault_outside_the_frames(root: Path) -> Scenario:
         ),
     )
     h.pr("Document the worker", {"README.md": "# worker\n\nRuns jobs with retries.\n"})
-    incident, failing = h.incident(
-        "Worker jobs crash with ZeroDivisionError",
-        "from app.worker import handle; handle({'id': 7, 'attempts': 3})",
-        "tests/test_worker.py",
-        "worker",
-    )
+    incident, failing = _worker_crash(h, "tests/test_worker.py")
     window = h.shas[h.shas.index(good) :]
     return Scenario("fault_outside_the_frames", h.path, incident, culprit, h.shas[0], window, failing, ["call_path"])
 
@@ -192,12 +197,7 @@ def revert_breaks_a_test(root: Path) -> Scenario:
         },
     )
     h.pr("Mention retries in the README", {"README.md": "# worker\n\nRuns jobs with retries.\n"})
-    incident, failing = h.incident(
-        "Worker jobs crash with ZeroDivisionError",
-        "from app.worker import handle; handle({'id': 7, 'attempts': 3})",
-        "tests/test_worker.py::test_rate",
-        "worker",
-    )
+    incident, failing = _worker_crash(h, "tests/test_worker.py::test_rate")
     return Scenario("revert_breaks_a_test", h.path, incident, culprit, h.shas[0], h.shas[1:], failing, ["pinned"])
 
 
@@ -232,12 +232,7 @@ def regression_in_long_window(
             "Explain the retry delay parsing of retry_delay",
             {"README.md": "# worker\n\nretry_delay: seconds between retries (ZeroDivisionError if zero).\n"},
         )
-    incident, failing = h.incident(
-        "Worker jobs crash with ZeroDivisionError",
-        "from app.worker import handle; handle({'id': 7, 'attempts': 3})",
-        "tests/test_worker.py::test_rate",
-        "worker",
-    )
+    incident, failing = _worker_crash(h, "tests/test_worker.py::test_rate")
     return Scenario(
         name.replace("worker-long", "long_window").replace("-", "_"),
         h.path,
