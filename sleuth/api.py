@@ -2,10 +2,13 @@
 
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sleuth.config import Settings, load_settings
 from sleuth.models import Deploy, Incident, Report
+
+if TYPE_CHECKING:
+    from sleuth.tools.local_git import LocalGitHost
 
 ProgressCallback = Callable[[str, str], None]
 
@@ -28,11 +31,8 @@ def investigate(
     repository has been synced into it (and is brought up to date first); True requires it, False
     skips it. Deploys stored in the index are used when none are passed.
     """
-    from sleuth.agents.context import InvestigationContext
-    from sleuth.graphs.investigation import build_graph
     from sleuth.inputs import parse_incident
     from sleuth.tools.local_git import LocalGitHost
-    from sleuth.tools.sandbox import open_sandbox
 
     settings = settings or load_settings()
     if not isinstance(incident, Incident):
@@ -47,6 +47,40 @@ def investigate(
     index, notes = _open_index(settings, host, branch, use_index, on_progress)
     if index is not None and not deploys and incident.service:
         deploys = index.store.deploys(incident.service)
+    try:
+        return run_investigation(
+            host,
+            incident,
+            branch=branch,
+            deploys=deploys,
+            window_days=window_days or settings.window_days,
+            settings=settings,
+            index=index,
+            notes=chosen_notes + notes,
+            on_progress=on_progress,
+        )
+    finally:
+        if index is not None:
+            index.close()
+
+
+def run_investigation(
+    host: "LocalGitHost",
+    incident: Incident,
+    *,
+    branch: str | None,
+    deploys: list[Deploy],
+    window_days: int,
+    settings: Settings,
+    index: Any = None,
+    notes: list[str] | None = None,
+    on_progress: ProgressCallback | None = None,
+) -> Report:
+    """Run the investigation graph over a host (any LocalGitHost, e.g. an eval case's view of the past)."""
+    from sleuth.agents.context import InvestigationContext
+    from sleuth.graphs.investigation import build_graph
+    from sleuth.tools.sandbox import open_sandbox
+
     sandbox = open_sandbox(settings)
     try:
         graph = build_graph()
@@ -56,8 +90,8 @@ def investigate(
             "repo": str(host.path),
             "branch": branch,
             "deploys": deploys,
-            "window_days": window_days or settings.window_days,
-            "notes": chosen_notes + notes,
+            "window_days": window_days,
+            "notes": notes or [],
         }
         report: Report | None = None
         for mode, chunk in graph.stream(inputs, context=context, stream_mode=["custom", "values"]):
@@ -69,8 +103,6 @@ def investigate(
         return report
     finally:
         sandbox.destroy()
-        if index is not None:
-            index.close()
 
 
 def _choose_repo(settings: Settings, incident: Incident) -> tuple[str, list[str]]:

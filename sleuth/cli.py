@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from sleuth import cli_deploy, cli_index, cli_sandbox
+from sleuth import cli_deploy, cli_eval, cli_index, cli_sandbox
 from sleuth.cli_common import console, fail
 from sleuth.errors import SleuthError
 
@@ -20,6 +20,7 @@ app = typer.Typer(
 app.add_typer(cli_index.app, name="index")
 app.add_typer(cli_deploy.app, name="deploy")
 app.add_typer(cli_sandbox.app, name="sandbox")
+app.add_typer(cli_eval.app, name="eval")
 
 DEFAULT_DEMO_DIR = Path(".sleuth-demo")
 

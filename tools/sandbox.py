@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Protocol, Self
 from pydantic import BaseModel
 
 from sleuth.errors import SleuthError
-from sleuth.tools.git_cli import run_git
+from sleuth.tools.git_cli import git_env, run_git
 
 if TYPE_CHECKING:
     from sleuth.config import Settings
@@ -100,6 +100,16 @@ class OutputTail:
         return data[-self.limit :].decode("utf-8", errors="replace") if self.limit else ""
 
 
+# After checking out ref detached: the clone must not point back at the host path (the sandbox sees
+# only the workspace), and no branch, tag or reflog may lead to commits newer than ref, which an
+# investigation of the past (an eval case) must not see.
+FORGET_OTHER_HISTORY = (
+    "git remote remove origin"
+    " && git for-each-ref --format='delete %(refname)' | git update-ref --stdin"
+    " && git reflog expire --expire=now --all"
+)
+
+
 def _bwrap_binary() -> str:
     path = shutil.which("bwrap")
     if path is None:
@@ -142,8 +152,7 @@ class BubblewrapSandbox:
             "repo",
         )
         run_git(self.repo_dir, "checkout", "--quiet", "--detach", ref)
-        # The clone must not point back at the host path: the sandbox sees only the workspace.
-        run_git(self.repo_dir, "remote", "remove", "origin")
+        subprocess.run(["sh", "-c", FORGET_OTHER_HISTORY], cwd=self.repo_dir, env=git_env(), check=True, timeout=60)
 
     def _inside(self, path: str) -> Path:
         target = (self.repo_dir / path).resolve()

@@ -23,7 +23,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from sleuth.errors import SleuthError
-from sleuth.tools.sandbox import MAX_READ_BYTES, CommandResult, OutputTail
+from sleuth.tools.sandbox import FORGET_OTHER_HISTORY, MAX_READ_BYTES, CommandResult, OutputTail
 
 _log = logging.getLogger(__name__)
 WORKDIR = "/home/user/workspace"
@@ -150,7 +150,7 @@ class E2BSandbox:
 
     def _checkout(self, ref: str) -> None:
         self._checked(f"git checkout --quiet --detach {shlex.quote(ref)}")
-        self._checked("git remote remove origin")
+        self._checked(FORGET_OTHER_HISTORY)
 
     def _checked(self, command: str, cwd: str = REPO_DIR, envs: dict[str, str] | None = None) -> None:
         result = self._run_shell(command, cwd=cwd, envs=envs, timeout=self.timeout_seconds)

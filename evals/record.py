@@ -1,0 +1,176 @@
+"""The run record: one JSON file per eval run, its Markdown table, and the comparison of two runs."""
+
+import json
+import subprocess
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sleuth.errors import SleuthError
+from sleuth.evals.metrics import SYSTEMS, CaseResult, beats_baselines, summarize, summarize_by_tag
+
+RECORD_VERSION = "1"
+_SOURCE = Path(__file__).resolve().parents[1]
+
+
+def sleuth_version() -> dict[str, Any]:
+    """The git commit of the sleuth source that ran, and whether it had uncommitted changes."""
+
+    def git(*args: str) -> str | None:
+        try:
+            done = subprocess.run(["git", "-C", str(_SOURCE), *args], capture_output=True, text=True, timeout=30)
+        except (OSError, subprocess.TimeoutExpired):
+            return None
+        return done.stdout.strip() if done.returncode == 0 else None
+
+    commit = git("rev-parse", "HEAD")
+    status = git("status", "--porcelain", "--untracked-files=no") if commit else None
+    return {"commit": commit, "dirty": bool(status) if status is not None else None}
+
+
+def build_record(
+    suite: str,
+    cases_file: Path,
+    mode: str,
+    model: str | None,
+    workers: int,
+    results: list[CaseResult],
+    started_at: datetime,
+    seconds: float,
+) -> dict[str, Any]:
+    overall = summarize(results)
+    return {
+        "record_version": RECORD_VERSION,
+        "suite": suite,
+        "cases_file": str(cases_file),
+        "sleuth": sleuth_version(),
+        "mode": mode,
+        "model": model,
+        "workers": workers,
+        "started_at": started_at.isoformat(),
+        "seconds": round(seconds, 2),
+        "metrics": overall,
+        "beats_baselines": beats_baselines(overall),
+        "tags": summarize_by_tag(results),
+        "cases": [r.model_dump(mode="json") for r in results],
+    }
+
+
+def load_record(path: Path) -> dict[str, Any]:
+    try:
+        record = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SleuthError(f"run record not found: {path}") from None
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise SleuthError(f"{path} is not a run record (not JSON: {exc})") from None
+    if not isinstance(record, dict) or "metrics" not in record or "cases" not in record:
+        raise SleuthError(f"{path} is not a run record of `sleuth eval run`")
+    return record
+
+
+def _fmt(value: float | None, percent: bool = True) -> str:
+    if value is None:
+        return "–"
+    return f"{value:.2f}" if percent else f"{value:g}"
+
+
+def _ranking_rows(summary: dict[str, Any]) -> list[str]:
+    rows = []
+    for system in SYSTEMS:
+        values = summary["sleuth"] if system == "sleuth" else summary["baselines"][system]
+        rows.append(f"| {system} | {_fmt(values['top1'])} | {_fmt(values['top5'])} | {_fmt(values['mrr'])} |")
+    return rows
+
+
+_SLEUTH_ROWS = [
+    ("file@1", "file_at_1"),
+    ("abstain precision", "abstain_precision"),
+    ("abstain recall", "abstain_recall"),
+    ("class accuracy", "class_accuracy"),
+    ("diagnosis score (mean)", "diagnosis_score"),
+    ("bullseye share", "bullseye_share"),
+    ("fix validated", "fix_validated"),
+    ("test runs to confirmed culprit", "test_runs"),
+    ("plain git bisect runs, same windows", "bisect_runs"),
+    ("seconds per case (median)", "seconds_median"),
+    ("seconds per case excl. test runs (median)", "seconds_excluding_tests_median"),
+    ("LLM calls per case", "llm_calls_per_case"),
+    ("tokens per case", "tokens_per_case"),
+]
+
+
+def markdown(record: dict[str, Any]) -> str:
+    """The run as Markdown: ranking table with baselines, sleuth's other metrics, and per-tag rankings."""
+    m = record["metrics"]
+    version = record["sleuth"]
+    lines = [
+        f"# Eval run: {record['suite']} ({record['mode']})",
+        "",
+        f"sleuth {(version.get('commit') or 'unknown')[:12]}{' (dirty)' if version.get('dirty') else ''}"
+        f" · model {record.get('model') or 'none'} · {m['cases']} cases ({m['with_culprit']} with a culprit,"
+        f" {m['culprit_in_window']} of them in the window; {m['no_culprit']} with none) · {m['errors']} errors"
+        f" · {record['seconds']:.0f} s with {record['workers']} workers",
+        "",
+        "| ranking | top-1 | top-5 | MRR |",
+        "|---|---|---|---|",
+        *_ranking_rows(m),
+        "",
+        "| sleuth | value |",
+        "|---|---|",
+        *(f"| {label} | {_fmt(m['sleuth'][key], percent=False)} |" for label, key in _SLEUTH_ROWS),
+        "",
+    ]
+    verdict = record.get("beats_baselines", {})
+    lost = [metric for metric, won in verdict.items() if not won]
+    lines.append(
+        "sleuth beats every baseline on top-1, top-5 and MRR."
+        if not lost
+        else f"**sleuth does not beat every baseline on: {', '.join(lost)}.**"
+    )
+    lines.append("")
+    if record.get("tags"):
+        lines += ["## Per tag", "", "| tag | cases | " + " | ".join(f"{s} top-1 / MRR" for s in SYSTEMS) + " |"]
+        lines.append("|---|---|" + "---|" * len(SYSTEMS))
+        for tag, summary in record["tags"].items():
+            cells = []
+            for system in SYSTEMS:
+                values = summary["sleuth"] if system == "sleuth" else summary["baselines"][system]
+                cells.append(f"{_fmt(values['top1'])} / {_fmt(values['mrr'])}")
+            lines.append(f"| {tag} | {summary['cases']} | " + " | ".join(cells) + " |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def comparison(old: dict[str, Any], new: dict[str, Any]) -> str:
+    """Markdown: each metric of two runs side by side with the change."""
+    keys = [("top-1", "top1"), ("top-5", "top5"), ("MRR", "mrr"), *_SLEUTH_ROWS]
+    header = (
+        f"| metric | {old['suite']} @ {(old['sleuth'].get('commit') or '?')[:8]} "
+        f"| {new['suite']} @ {(new['sleuth'].get('commit') or '?')[:8]} | change |"
+    )
+    lines = ["# Comparison", "", header, "|---|---|---|---|"]
+    for label, key in keys:
+        a, b = old["metrics"]["sleuth"].get(key), new["metrics"]["sleuth"].get(key)
+        delta = f"{b - a:+.3f}" if a is not None and b is not None else "–"
+        lines.append(f"| {label} | {_fmt(a, False)} | {_fmt(b, False)} | {delta} |")
+    old_cases = {c["id"]: c for c in old["cases"]}
+    changed = []
+    for case in new["cases"]:
+        before = old_cases.get(case["id"])
+        if before and before["ranks"].get("sleuth") != case["ranks"].get("sleuth"):
+            changed.append(f"- {case['id']}: rank {before['ranks'].get('sleuth')} → {case['ranks'].get('sleuth')}")
+    lines += ["", f"{len(changed)} case(s) changed rank" + (":" if changed else "."), *changed, ""]
+    return "\n".join(lines)
+
+
+def write_record(record: dict[str, Any], out_dir: Path) -> tuple[Path, Path]:
+    """Write `<suite>-<mode>-<time>.json` and `.md` into out_dir; return both paths."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    base = out_dir / f"{record['suite']}-{record['mode']}-{stamp}"
+    json_path, md_path = base.with_suffix(".json"), base.with_suffix(".md")
+    temporary = json_path.with_suffix(".json.tmp")
+    temporary.write_text(json.dumps(record, indent=2), encoding="utf-8")
+    temporary.replace(json_path)  # never a half-written record
+    md_path.write_text(markdown(record), encoding="utf-8")
+    return json_path, md_path

@@ -1,0 +1,459 @@
+"""The Python `checkout` service and its scenarios: logic bugs, config errors, outages, transient faults."""
+
+from sleuth.evals.scenarios.spec import Edit, Spec
+
+CONFIG_JSON = """{
+  "currency": "EUR",
+  "timeout_ms": 2500,
+  "max_items": 50
+}
+"""
+
+CONFIG = """import json
+import os
+from pathlib import Path
+
+
+class ConfigError(Exception):
+    pass
+
+
+def load():
+    raw = json.loads((Path(__file__).parent.parent / "config" / "settings.json").read_text())
+    timeout = raw["timeout_ms"]
+    if not isinstance(timeout, int) or timeout <= 0:
+        raise ConfigError(f"invalid value for timeout_ms: {timeout!r}")
+    return {
+        "currency": raw["currency"],
+        "timeout": timeout / 1000,
+        "max_items": raw["max_items"],
+        "region": os.environ.get("CHECKOUT_REGION", "emea"),
+    }
+"""
+
+RATES = """REGION_TAX = {
+    "emea": 0.20,
+    "amer": 0.08,
+    "apac": 0.10,
+}
+
+DISCOUNTS = {
+    "WELCOME": 10,
+    "LOYAL": 15,
+}
+"""
+
+PRICING = """from app.rates import DISCOUNTS, REGION_TAX
+
+
+def subtotal(items):
+    return sum(item["price"] * item["qty"] for item in items)
+
+
+def discount(total, code):
+    percent = DISCOUNTS.get(code, 0)
+    return total * (1 - percent / 100)
+
+
+def tax(total, region):
+    rate = REGION_TAX[region]
+    return round(total * rate, 2)
+
+
+def per_item(total, items):
+    count = max(1, len(items))
+    return round(total / count, 2)
+"""
+
+CLIENT = """import json
+import os
+import urllib.request
+
+
+def fetch_rates(timeout):
+    url = os.environ.get("RATES_URL")
+    if not url:
+        return {"EUR": 1.0}
+    with urllib.request.urlopen(url, timeout=timeout) as response:
+        return json.loads(response.read())["rates"]
+"""
+
+STORE = """import os
+import sqlite3
+
+
+def save(order, path=":memory:"):
+    connection = sqlite3.connect(path, timeout=float(os.environ.get("CHECKOUT_DB_TIMEOUT", "5")))
+    with connection:
+        connection.execute("CREATE TABLE IF NOT EXISTS orders (id INTEGER, total REAL)")
+        connection.execute("INSERT INTO orders VALUES (?, ?)", (order["id"], order["total"]))
+    connection.close()
+"""
+
+HANDLERS = """from app import client, config, pricing, store
+
+
+def checkout(order):
+    settings = config.load()
+    rates = client.fetch_rates(settings["timeout"])
+    items = order["items"][: settings["max_items"]]
+    total = pricing.subtotal(items)
+    total = pricing.discount(total, order.get("code"))
+    total = total + pricing.tax(total, settings["region"])
+    total = total * rates[settings["currency"]]
+    summary = {"id": order["id"], "total": round(total, 2), "each": pricing.per_item(total, items)}
+    store.save(summary, order.get("db", ":memory:"))
+    return summary
+"""
+
+MAIN = """import sys
+
+from app.handlers import checkout
+
+ORDER = {"id": 42, "items": [{"price": 20.0, "qty": 2}, {"price": 5.0, "qty": 1}], "code": "SPRING"}
+
+if __name__ == "__main__":
+    print(checkout(ORDER))
+    sys.exit(0)
+"""
+
+LOCKED_MAIN = """import sqlite3
+import sys
+import tempfile
+from pathlib import Path
+
+from app.handlers import checkout
+
+ORDER = {"id": 42, "items": [{"price": 20.0, "qty": 2}], "code": "WELCOME"}
+
+if __name__ == "__main__":
+    # A batch job holds the orders database while the request writes to it.
+    db = str(Path(tempfile.mkdtemp()) / "orders.db")
+    holder = sqlite3.connect(db)
+    holder.execute("CREATE TABLE orders (id INTEGER, total REAL)")
+    holder.execute("BEGIN EXCLUSIVE")
+    print(checkout({**ORDER, "db": db}))
+    sys.exit(0)
+"""
+
+TESTS = """from app import pricing
+
+
+def test_discount_unknown_code():
+    assert pricing.discount(100.0, "NOPE") == 100.0
+
+
+def test_tax_emea():
+    assert pricing.tax(100.0, "emea") == 20.0
+
+
+def test_per_item():
+    assert pricing.per_item(10.0, [1, 2]) == 5.0
+"""
+
+BASE = {
+    "app/__init__.py": "",
+    "app/config.py": CONFIG,
+    "app/rates.py": RATES,
+    "app/pricing.py": PRICING,
+    "app/client.py": CLIENT,
+    "app/store.py": STORE,
+    "app/handlers.py": HANDLERS,
+    "app/main.py": MAIN,
+    "app/batch.py": LOCKED_MAIN,
+    "config/settings.json": CONFIG_JSON,
+    "tests/__init__.py": "",
+    "tests/test_pricing.py": TESTS,
+    "README.md": "# checkout\n\nPrices and stores orders.\n",
+    "docs/operations.md": "# Operations\n\nDeploys go out from main.\n",
+}
+RUN = ["python", "-m", "app.main"]
+
+# Ordinary PRs: some touch the same files as the faults (distractors), some do not.
+DOCS = Edit(
+    "Document the deploy process", write={"docs/operations.md": "# Operations\n\nDeploys go out from main after CI.\n"}
+)
+README = Edit(
+    "Describe the service in the README", write={"README.md": "# checkout\n\nPrices, taxes and stores orders.\n"}
+)
+PRICING_DOC = Edit(
+    "Explain subtotal rounding",
+    replace={
+        "app/pricing.py": ("def subtotal(items):\n", 'def subtotal(items):\n    """Sum of price x quantity."""\n')
+    },
+)
+PRICING_HELPER = Edit(
+    "Add a shipping estimate helper",
+    replace={
+        "app/pricing.py": ("def per_item(", "def shipping(weight):\n    return 4.5 + 0.5 * weight\n\n\ndef per_item(")
+    },
+)
+RATES_NEW_CODE = Edit(
+    "Add the SUMMER discount code",
+    replace={"app/rates.py": ('    "LOYAL": 15,\n', '    "LOYAL": 15,\n    "SUMMER": 5,\n')},
+)
+HANDLER_LOG = Edit(
+    "Log each checkout",
+    replace={
+        "app/handlers.py": (
+            "def checkout(order):\n",
+            "import logging\n\nlog = logging.getLogger(__name__)\n\n\ndef checkout(order):\n    log.info('checkout %s', order['id'])\n",
+        )
+    },
+)
+CLIENT_UA = Edit(
+    "Send a user agent to the rates service",
+    replace={"app/client.py": ("import urllib.request\n", "import urllib.request\n\nUSER_AGENT = 'checkout/1.0'\n")},
+)
+STORE_INDEX = Edit(
+    "Index orders by id",
+    replace={
+        "app/store.py": (
+            '        connection.execute("INSERT',
+            '        connection.execute("CREATE INDEX IF NOT EXISTS by_id ON orders (id)")\n        connection.execute("INSERT',
+        )
+    },
+)
+CONFIG_COMMENT = Edit(
+    "Comment the settings loader",
+    replace={
+        "app/config.py": ("def load():\n", 'def load():\n    """Read config/settings.json and the environment."""\n')
+    },
+)
+MAX_ITEMS = Edit("Allow 100 items per order", replace={"config/settings.json": ('"max_items": 50', '"max_items": 100')})
+
+
+def _spec(name: str, title: str, category: str, culprit: Edit | None, **kwargs) -> Spec:  # type: ignore[no-untyped-def]
+    kwargs.setdefault("command", RUN)
+    return Spec(
+        name=f"py_{name}",
+        service="checkout",
+        language="python",
+        base=BASE,
+        title=title,
+        category=category,
+        culprit=culprit,
+        **kwargs,
+    )
+
+
+SPECS = [
+    _spec(
+        "discount_keyerror",
+        "Checkout fails for orders with unknown discount codes",
+        "logic_bug",
+        Edit(
+            "Reject unknown discount codes early",
+            replace={"app/pricing.py": ("DISCOUNTS.get(code, 0)", "DISCOUNTS[code]")},
+        ),
+        before=[PRICING_DOC, DOCS],
+        after=[README],
+        fault_files=["app/pricing.py"],
+        tests=["tests/test_pricing.py"],
+        tags=["frame_line"],
+    ),
+    _spec(
+        "region_removed",
+        "Checkout 500s for EMEA customers",
+        "logic_bug",
+        Edit(
+            "Move EMEA tax to the tax service",
+            replace={"app/rates.py": ('    "emea": 0.20,\n', "")},
+            body="EMEA VAT is computed by the tax service from now on.",
+        ),
+        before=[RATES_NEW_CODE, PRICING_HELPER],
+        after=[PRICING_DOC, DOCS],
+        fault_files=["app/rates.py"],
+        tests=["tests/test_pricing.py::test_tax_emea"],
+        tags=["outside_frames", "not_newest", "same_file_distractor"],
+    ),
+    _spec(
+        "per_item_zero",
+        "Checkout crashes with ZeroDivisionError",
+        "logic_bug",
+        Edit(
+            "Count only billable items",
+            replace={
+                "app/pricing.py": ("count = max(1, len(items))", "count = len([i for i in items if i.get('billable')])")
+            },
+        ),
+        before=[DOCS],
+        after=[PRICING_HELPER, README, HANDLER_LOG],
+        fault_files=["app/pricing.py"],
+        tests=["tests/test_pricing.py::test_per_item"],
+        tags=["frame_line", "not_newest", "same_file_distractor"],
+    ),
+    _spec(
+        "tax_returns_string",
+        "Checkout fails: TypeError adding tax",
+        "logic_bug",
+        Edit(
+            "Format tax for receipts",
+            replace={"app/pricing.py": ("return round(total * rate, 2)", 'return f"{total * rate:.2f}"')},
+        ),
+        before=[HANDLER_LOG],
+        after=[CONFIG_COMMENT, DOCS],
+        fault_files=["app/pricing.py"],
+        tags=["outside_frames", "call_path", "not_newest"],
+    ),
+    _spec(
+        "renamed_function",
+        "Checkout is down: AttributeError in handlers",
+        "logic_bug",
+        Edit(
+            "Rename discount() to apply_discount()",
+            replace={"app/pricing.py": ("def discount(total, code):", "def apply_discount(total, code):")},
+        ),
+        before=[HANDLER_LOG, PRICING_HELPER],
+        after=[README],
+        fault_files=["app/pricing.py"],
+        tags=["outside_frames", "not_newest"],
+    ),
+    _spec(
+        "timeout_string",
+        "Checkout refuses to start: invalid timeout",
+        "config_error",
+        Edit(
+            "Express the rates timeout in seconds",
+            replace={"config/settings.json": ('"timeout_ms": 2500', '"timeout_ms": "2.5s"')},
+        ),
+        before=[CONFIG_COMMENT, MAX_ITEMS],
+        after=[DOCS, README],
+        fault_files=["config/settings.json"],
+        tags=["outside_frames", "config_key", "not_newest", "same_file_distractor"],
+    ),
+    _spec(
+        "currency_key",
+        "Checkout fails reading its settings (KeyError 'currency_code')",
+        "config_error",
+        Edit(
+            "Use ISO currency codes in settings",
+            replace={"app/config.py": ('"currency": raw["currency"]', '"currency": raw["currency_code"]')},
+        ),
+        before=[MAX_ITEMS],
+        after=[CONFIG_COMMENT, DOCS],
+        fault_files=["app/config.py"],
+        tags=["frame_line", "config_key", "not_newest", "same_file_distractor"],
+    ),
+    _spec(
+        "region_env_required",
+        "Checkout crashes at start: missing environment variable",
+        "config_error",
+        Edit(
+            "Require the region to be configured",
+            replace={"app/config.py": ('os.environ.get("CHECKOUT_REGION", "emea")', 'os.environ["CHECKOUT_REGION"]')},
+        ),
+        after=[RATES_NEW_CODE, MAX_ITEMS, DOCS],
+        fault_files=["app/config.py"],
+        tags=["frame_line", "config_key", "not_newest"],
+    ),
+    _spec(
+        "undeployed_newest",
+        "Checkout fails for orders with unknown discount codes",
+        "logic_bug",
+        Edit(
+            "Reject unknown discount codes early",
+            replace={"app/pricing.py": ("DISCOUNTS.get(code, 0)", "DISCOUNTS[code]")},
+        ),
+        before=[DOCS],
+        after=[README],
+        undeployed=[
+            Edit(
+                "Validate discount codes against the catalogue",
+                replace={
+                    "app/pricing.py": (
+                        "def discount(total, code):\n",
+                        "def discount(total, code):\n    code = (code or '').upper()\n",
+                    )
+                },
+            ),
+            Edit(
+                "Tidy the pricing module",
+                replace={
+                    "app/pricing.py": ("def tax(total, region):", "def tax(total, region):  # region: emea|amer|apac")
+                },
+            ),
+        ],
+        fault_files=["app/pricing.py"],
+        tags=["deploy_timing", "not_newest", "same_file_distractor"],
+    ),
+    _spec(
+        "undeployed_config",
+        "Checkout refuses to start: invalid timeout",
+        "config_error",
+        Edit(
+            "Express the rates timeout in seconds",
+            replace={"config/settings.json": ('"timeout_ms": 2500', '"timeout_ms": "2.5s"')},
+        ),
+        before=[README],
+        after=[DOCS],
+        undeployed=[
+            Edit(
+                "Raise the rates timeout_ms limit",
+                replace={
+                    "app/config.py": (
+                        "if not isinstance(timeout, int) or timeout <= 0:",
+                        "if not isinstance(timeout, int) or not 0 < timeout <= 60000:",
+                    )
+                },
+            ),
+        ],
+        fault_files=["config/settings.json"],
+        tags=["deploy_timing", "outside_frames", "config_key", "not_newest"],
+    ),
+    _spec(
+        "merge_commit_culprit",
+        "Checkout 500s for EMEA customers",
+        "logic_bug",
+        Edit("Move EMEA tax to the tax service", replace={"app/rates.py": ('    "emea": 0.20,\n', "")}, merge=True),
+        before=[PRICING_DOC],
+        after=[
+            Edit(
+                "Add the SUMMER discount code",
+                replace={"app/rates.py": ('    "LOYAL": 15,\n', '    "LOYAL": 15,\n    "SUMMER": 5,\n')},
+                merge=True,
+            ),
+            DOCS,
+        ],
+        fault_files=["app/rates.py"],
+        tags=["outside_frames", "merge_commits", "not_newest", "same_file_distractor"],
+    ),
+    # No code change caused these: the dependency or the moment failed.
+    _spec(
+        "rates_refused",
+        "Checkout failing: cannot reach the rates service",
+        "dependency_down",
+        None,
+        before=[CLIENT_UA, PRICING_HELPER, DOCS],
+        dependency="refused",
+        tags=["outage"],
+    ),
+    _spec(
+        "rates_503",
+        "Checkout failing: rates service unavailable",
+        "dependency_down",
+        None,
+        before=[HANDLER_LOG, CLIENT_UA, README],
+        dependency="503",
+        tags=["outage"],
+    ),
+    _spec(
+        "rates_429",
+        "Checkout errors spike: rates service throttling",
+        "transient",
+        None,
+        before=[MAX_ITEMS, CLIENT_UA],
+        dependency="429",
+        tags=["throttled"],
+    ),
+    _spec(
+        "orders_db_locked",
+        "Checkout batch fails writing orders",
+        "transient",
+        None,
+        before=[STORE_INDEX, DOCS],
+        command=["python", "-m", "app.batch"],
+        env={"CHECKOUT_DB_TIMEOUT": "0"},
+        tags=["lock"],
+    ),
+]

@@ -1,0 +1,108 @@
+"""`sleuth eval …`: run suites of past incidents, compare runs, mine cases from history, build scenarios."""
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from sleuth.cli_common import console, fail
+from sleuth.errors import SleuthError
+
+app = typer.Typer(help="Measure sleuth on past incidents (EVALS.md).", no_args_is_help=True)
+
+
+@app.command("run")
+def run(
+    cases_file: Annotated[Path, typer.Argument(help="Cases in the JSON Lines format of EVALS.md.")],
+    mode: Annotated[str, typer.Option(help="offline (deterministic) or llm.")] = "offline",
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Cases investigated in parallel.")] = 2,
+    out: Annotated[Path, typer.Option(help="Directory for the JSON record and Markdown table.")] = Path("eval-runs"),
+) -> None:
+    """Investigate every case as of its start time, with the four baselines on the same cases."""
+    import time
+    from datetime import UTC, datetime
+
+    from sleuth.config import load_settings
+    from sleuth.evals.cases import load_cases
+    from sleuth.evals.record import build_record, markdown, write_record
+    from sleuth.evals.runner import run_cases
+
+    if mode not in ("offline", "llm"):
+        fail(f"--mode must be offline or llm, not {mode!r}")
+    try:
+        cases = load_cases(cases_file)
+        settings = load_settings()
+        console.print(f"{len(cases)} cases from {cases_file}; {workers} workers; mode {mode}")
+        started_at, clock = datetime.now(UTC), time.monotonic()
+        done = []
+
+        def progress(result: object) -> None:
+            done.append(result)
+            rank = result.ranks.get("sleuth")  # type: ignore[attr-defined]
+            what = f"error: {result.error}" if result.error else f"rank {rank}"  # type: ignore[attr-defined]
+            console.print(f"  [{len(done)}/{len(cases)}] {result.id}: {what}", highlight=False)  # type: ignore[attr-defined]
+
+        results = run_cases(cases, mode=mode, workers=workers, settings=settings, on_result=progress)  # type: ignore[arg-type]
+        model = settings.llm.model if mode == "llm" else None
+        suite = cases_file.stem
+        record = build_record(suite, cases_file, mode, model, workers, results, started_at, time.monotonic() - clock)
+        json_path, md_path = write_record(record, out)
+    except SleuthError as exc:
+        fail(str(exc))
+    console.print(markdown(record), highlight=False, markup=False)
+    console.print(f"Record: {json_path}\nTable: {md_path}")
+
+
+@app.command("report")
+def report(
+    record_file: Annotated[Path, typer.Argument(help="A run record written by `sleuth eval run`.")],
+    other: Annotated[Path | None, typer.Argument(help="A second record to compare against the first.")] = None,
+    plots: Annotated[
+        Path | None, typer.Option(help="Directory for the PNG plots (default: beside the record).")
+    ] = None,
+) -> None:
+    """Print a run's table (or the comparison of two runs) and plot top-k curves and per-tag scores."""
+    from sleuth.evals.plots import plot_records
+    from sleuth.evals.record import comparison, load_record, markdown
+
+    try:
+        records = [load_record(record_file)] + ([load_record(other)] if other else [])
+    except SleuthError as exc:
+        fail(str(exc))
+    console.print(markdown(records[-1]) if other is None else comparison(records[0], records[1]), markup=False)
+    written = plot_records(records, plots or record_file.parent / f"{record_file.stem}-plots")
+    console.print("Plots: " + ", ".join(str(p) for p in written))
+
+
+@app.command("mine")
+def mine(
+    repo: Annotated[Path, typer.Argument(help="A git repository (bare or not).")],
+    out: Annotated[Path, typer.Option(help="Where to write the cases (.jsonl).")],
+    window_days: Annotated[int, typer.Option(min=1, max=365)] = 14,
+    branch: Annotated[str | None, typer.Option(help="Branch to mine (default: HEAD).")] = None,
+    service: Annotated[str | None, typer.Option(help="Service name for the incidents (default: repo name).")] = None,
+) -> None:
+    """Turn reverts and fixes that name what they fix into cases, with the answer scrubbed from the symptom."""
+    from sleuth.evals.mine import mine_repository
+
+    try:
+        result = mine_repository(repo, out, window_days=window_days, branch=branch, service=service)
+    except SleuthError as exc:
+        fail(str(exc))
+    console.print(result.summary(), highlight=False)
+
+
+@app.command("scenarios")
+def scenarios(
+    out: Annotated[Path, typer.Option(help="Directory for the scenario repos and cases.jsonl.")] = Path(
+        ".sleuth-scenarios"
+    ),
+) -> None:
+    """Build the scenario suite (generated service repos whose incidents come from running their code)."""
+    from sleuth.evals.scenarios.suite import build_suite
+
+    try:
+        path, count = build_suite(out.resolve())
+    except SleuthError as exc:
+        fail(str(exc))
+    console.print(f"{count} scenario cases: {path}")
