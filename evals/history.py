@@ -74,7 +74,7 @@ class CaseHost(LocalGitHost):
         return sha
 
     def head_at(self, branch: str | None, moment: datetime) -> str:
-        return super().head_at(branch, min(moment, self.cutoff))
+        return self.history.host.head_at(branch, min(moment, self.cutoff))
 
     def changes(self, branch: str | None, since: datetime, until: datetime) -> list[Change]:
         if branch not in (None, self.history.branch):

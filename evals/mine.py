@@ -1,0 +1,323 @@
+"""`sleuth eval mine`: cases from a repository's own history of reverts and fixes that name their cause.
+
+A *fix* is any commit on the branch (first-parent or inside a merged PR) that reverts a change and
+explains why, or says which change it fixes ("regressed in <sha>", "regression from #N",
+"introduced in …"). Its *culprit* is resolved to a first-parent change by sha, PR number, quoted
+title, or, for a revert, blame of the lines it removes. The incident starts one second before the
+fix landed; its text is the fix's message with the answer scrubbed out (scrub.py).
+"""
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sleuth.errors import SleuthError
+from sleuth.evals.cases import dump_cases
+from sleuth.evals.scrub import is_strict, long_enough, scrub
+from sleuth.models import Change
+from sleuth.tools.git_cli import run_git
+from sleuth.tools.local_git import LocalGitHost, blame_lines
+
+_RECORD, _FIELD = "\x1e", "\x1f"
+# Bounds for reading the whole branch through LocalGitHost.changes().
+_EPOCH = datetime(1971, 1, 1, tzinfo=UTC)
+_FOREVER = datetime(2999, 1, 1, tzinfo=UTC)
+_REVERT_SUBJECT = re.compile(r"""^Revert\s+["“](?P<title>.+?)["”]\s*(?:\(#\d+\))?\s*$""", re.I)
+_REVERT_REF = re.compile(r"^Revert\s+(?:PR\s+|pull request\s+)?(?P<ref>#\d+|[0-9a-f]{7,40})\b", re.I)
+_REVERTS_SHA = re.compile(r"This reverts commit (?P<sha>[0-9a-f]{7,40})", re.I)
+_REF = r"(?:commit\s+|PR\s+|pull request\s+)?(?P<ref>[0-9a-f]{7,40}\b|#\d+|gh-\d+|:pr:`\d+`|https://github\.com/[\w.-]+/[\w.-]+/(?:pull|commit)/[0-9a-f]+)"
+_FIX_REFERENCE = re.compile(
+    rf"(?:regress(?:ed|ion)?\s+(?:in|from|since|caused by|introduced (?:in|by))|introduced\s+(?:in|by)|"
+    rf"(?:broken|broke|caused)\s+(?:in|by))\s+{_REF}",
+    re.I,
+)
+_MECHANICAL = re.compile(
+    r"^(?:bump|release|prepare release|preparing release|update changelog|\[pre-commit|pre-commit autoupdate|"
+    r"merge branch|merge remote|update dependencies|chore\(deps|\[?automated|update version|version bump)",
+    re.I,
+)
+
+
+@dataclass
+class _Commit:
+    sha: str
+    parents: list[str]
+    author: str
+    subject: str
+    body: str
+
+
+@dataclass
+class MineResult:
+    """The cases written and why every other candidate fix was skipped."""
+
+    out: Path
+    cases: int = 0
+    strict: int = 0
+    fixes_seen: int = 0
+    skipped: Counter[str] = field(default_factory=Counter)
+
+    def summary(self) -> str:
+        skipped = ", ".join(f"{reason} {count}" for reason, count in sorted(self.skipped.items())) or "none"
+        return (
+            f"{self.cases} cases ({self.strict} strict) from {self.fixes_seen} reverts/fixes → {self.out}\n"
+            f"skipped: {skipped}"
+        )
+
+
+class _FirstParent:
+    """The branch's first-parent changes, and which of them brought in any given commit."""
+
+    def __init__(self, host: LocalGitHost, branch: str | None) -> None:
+        self.host = host
+        newest_first = host.rev_list(None, branch or "HEAD")
+        self.order = newest_first[::-1]
+        self.position = {sha: i for i, sha in enumerate(self.order)}
+        self._landing: dict[str, int | None] = {}
+
+    def landing(self, sha: str) -> int | None:
+        """Index of the first first-parent change whose history contains sha (binary search)."""
+        if sha in self.position:
+            return self.position[sha]
+        if sha not in self._landing:
+            lo, hi, found = 0, len(self.order) - 1, None
+            while lo <= hi:
+                mid = (lo + hi) // 2
+                if self.host.is_ancestor(sha, self.order[mid]):
+                    found, hi = mid, mid - 1
+                else:
+                    lo = mid + 1
+            self._landing[sha] = found
+        return self._landing[sha]
+
+
+def _commits(host: LocalGitHost, branch: str | None) -> list[_Commit]:
+    """Every commit reachable from the branch, with its message (one git call)."""
+    output = run_git(
+        host.path, "log", f"--format={_RECORD}%H{_FIELD}%P{_FIELD}%an{_FIELD}%B", branch or "HEAD", timeout=600
+    ).stdout
+    commits = []
+    for record in output.split(_RECORD)[1:]:
+        sha, parents, author, message = record.split(_FIELD, 3)
+        subject, _, body = message.strip().partition("\n")
+        commits.append(_Commit(sha, parents.split(), author, subject.strip(), body.strip()))
+    return commits
+
+
+# Release-note fragments a fix adds often describe what broke ("Fixed a regression where …").
+_NOTE_PATHS = ("changelog", "news", "NEWS.d", "docs/changelog", "CHANGES.md", "CHANGES.rst", "CHANGELOG.md")
+
+
+def _release_notes(host: LocalGitHost, branch: str | None) -> dict[str, str]:
+    """Lines each first-parent change added to release notes (one git call)."""
+    output = run_git(
+        host.path,
+        "log",
+        "--first-parent",
+        "--diff-merges=first-parent",
+        "-p",
+        "--no-renames",
+        f"--format={_RECORD}%H",
+        branch or "HEAD",
+        "--",
+        *_NOTE_PATHS,
+        timeout=600,
+    ).stdout
+    notes = {}
+    for record in output.split(_RECORD)[1:]:
+        sha, _, patch = record.partition("\n")
+        added = [line[1:] for line in patch.splitlines() if line.startswith("+") and not line.startswith("+++")]
+        if added:
+            notes[sha.strip()] = "\n".join(added).strip()
+    return notes
+
+
+def _normalized(title: str) -> str:
+    return re.sub(r"\d+", "#", title.lower()).strip()
+
+
+class _Miner:
+    def __init__(self, host: LocalGitHost, branch: str | None, window_days: int) -> None:
+        self.host = host
+        self.branch = branch
+        self.window = timedelta(days=window_days)
+        self.first_parent = _FirstParent(host, branch)
+        self.changes: dict[str, Change] = {}
+        self.by_number: dict[int, str] = {}
+        self.by_title: dict[str, list[str]] = {}
+        for change in host.changes(branch, _EPOCH, _FOREVER):
+            self.changes[change.sha] = change
+            if change.number is not None:
+                self.by_number.setdefault(change.number, change.sha)
+            self.by_title.setdefault(change.title.strip().lower(), []).append(change.sha)
+
+    def first_parent_change(self, sha: str) -> str | None:
+        try:
+            full = self.host.resolve(sha)
+        except SleuthError:
+            return None
+        index = self.first_parent.landing(full)
+        return self.first_parent.order[index] if index is not None else None
+
+    def by_reference(self, ref: str) -> tuple[str | None, str]:
+        ref = ref.rstrip(".,;:)`")
+        number = re.search(r"(?:#|gh-|/pull/|:pr:`)(\d+)$", ref)
+        if number:
+            return self.by_number.get(int(number.group(1))), "by_pr"
+        sha = ref.rsplit("/", 1)[-1]
+        return self.first_parent_change(sha), "by_sha"
+
+    def by_quoted_title(self, title: str, before: str) -> str | None:
+        title = re.sub(r"\s*\(#\d+\)\s*$", "", title).strip().lower()
+        limit = self.first_parent.position[before]
+        shas = [s for s in self.by_title.get(title, []) if self.first_parent.position[s] < limit]
+        return max(shas, key=lambda s: self.first_parent.position[s]) if shas else None
+
+    def by_blame(self, revert: str) -> str | None:
+        """The first-parent change that last touched most of the lines the revert removes."""
+        parent = f"{revert}^1"
+        diff = run_git(self.host.path, "diff", "-U0", "--no-renames", parent, revert).stdout
+        votes: Counter[str] = Counter()
+        path = None
+        for line in diff.splitlines():
+            if line.startswith("--- "):
+                path = line[6:] if line.startswith("--- a/") else None
+            elif line.startswith("@@") and path:
+                match = re.match(r"@@ -(\d+)(?:,(\d+))?", line)
+                if match and (count := int(match.group(2) or 1)) > 0:
+                    start = int(match.group(1))
+                    for sha, _ in blame_lines(self.host.path, parent, path, start, start + count - 1).values():
+                        votes[sha] += 1
+        for sha, _ in votes.most_common():
+            landed = self.first_parent_change(sha)
+            if landed:
+                return landed
+        return None
+
+
+def _resolve(miner: _Miner, commit: _Commit, landing: str, notes: str) -> tuple[str | None, str, str]:
+    """(culprit first-parent change, how it was resolved, kind of fix) for a commit that is a fix."""
+    revert = _REVERT_SUBJECT.match(commit.subject) or _REVERT_REF.match(commit.subject)
+    reverted = _REVERTS_SHA.search(commit.body)
+    if revert or reverted:
+        if reverted:
+            return miner.first_parent_change(reverted["sha"]), "by_sha", "revert"
+        if revert and "ref" in revert.groupdict():
+            culprit, how = miner.by_reference(revert["ref"])
+            return culprit, how, "revert"
+        title = revert["title"] if revert else ""
+        culprit = miner.by_quoted_title(title, landing) if title else None
+        if culprit:
+            return culprit, "by_title", "revert"
+        return miner.by_blame(commit.sha), "by_blame", "revert"
+    reference = _FIX_REFERENCE.search(f"{commit.subject}\n{commit.body}\n{notes}")
+    if reference:
+        culprit, how = miner.by_reference(reference["ref"])
+        return culprit, how, "fix_reference"
+    return None, "", ""
+
+
+def _is_fix(commit: _Commit, notes: str = "") -> bool:
+    text = f"{commit.subject}\n{commit.body}\n{notes}"
+    return bool(
+        _REVERT_SUBJECT.match(commit.subject)
+        or _REVERT_REF.match(commit.subject)
+        or _REVERTS_SHA.search(commit.body)
+        or _FIX_REFERENCE.search(text)
+    )
+
+
+def mine_repository(
+    repo: Path,
+    out: Path,
+    *,
+    window_days: int = 14,
+    branch: str | None = None,
+    service: str | None = None,
+) -> MineResult:
+    """Write cases mined from repo's history to out (JSON Lines)."""
+    host = LocalGitHost(repo)
+    name = host.path.parent.name.split("+")[-1] if host.name in ("repo", "") else host.name
+    miner = _Miner(host, branch, window_days)
+    result = MineResult(out=out)
+    commits = _commits(host, branch)
+    notes = _release_notes(host, branch)
+    fixes = [c for c in commits if _is_fix(c, notes.get(c.sha, ""))]
+    fix_shas = {c.sha for c in fixes}
+    result.fixes_seen = len(fixes)
+    reverted_titles = Counter(_normalized(m["title"]) for c in fixes if (m := _REVERT_SUBJECT.match(c.subject)))
+    cases: list[dict[str, Any]] = []
+    seen_culprits: set[str] = set()
+    for commit in reversed(commits):  # oldest first: the first fix of a culprit is the incident
+        if commit.sha not in fix_shas:
+            continue
+        landing = miner.first_parent_change(commit.sha)
+        if landing is None:
+            result.skipped["not_on_branch"] += 1
+            continue
+        if re.match(r"^Revert\s+[\"“]Revert", commit.subject, re.I) or re.match(r"^Reapply", commit.subject, re.I):
+            result.skipped["revert_of_revert"] += 1
+            continue
+        fix_notes = notes.get(landing, "")
+        culprit, how, kind = _resolve(miner, commit, landing, fix_notes)
+        if culprit is None:
+            result.skipped["culprit_unresolved"] += 1
+            continue
+        if culprit == landing:
+            result.skipped["intra_pr"] += 1
+            continue
+        change, fix = miner.changes.get(culprit), miner.changes[landing]
+        if change is None or miner.first_parent.position[culprit] > miner.first_parent.position[landing]:
+            result.skipped["culprit_after_fix"] += 1
+            continue
+        if change.title.lower().startswith("revert"):
+            result.skipped["revert_of_revert"] += 1
+            continue
+        if (
+            _MECHANICAL.match(change.title)
+            or reverted_titles[_normalized(change.title)] >= 2
+            or "[bot]" in commit.author
+        ):
+            result.skipped["mechanical"] += 1
+            continue
+        started_at = fix.merged_at - timedelta(seconds=1)
+        if not (started_at - miner.window <= change.merged_at < started_at):
+            result.skipped["culprit_outside_window"] += 1
+            continue
+        if culprit in seen_culprits:
+            result.skipped["culprit_already_mined"] += 1
+            continue
+        quoted = m["title"] if (m := _REVERT_SUBJECT.match(commit.subject)) else ""
+        symptom = scrub(
+            f"{commit.body}\n\n{fix_notes}",
+            [change.title, quoted, fix.title if fix.sha != commit.sha else ""],
+            [change.author, commit.author, fix.author],
+        )
+        if not long_enough(symptom):
+            result.skipped["symptom_too_short"] += 1
+            continue
+        seen_culprits.add(culprit)
+        strict = is_strict(symptom, change.title)
+        fixed_files = sorted(set(change.files) & set(fix.files)) or change.files
+        cases.append(
+            {
+                "id": f"{name}-{kind.replace('_', '-')}-{commit.sha[:8]}",
+                "repo": str(host.path),
+                **({"branch": branch} if branch else {}),
+                "incident": {
+                    "description": symptom,
+                    "started_at": started_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    "service": service or name,
+                },
+                "window_days": window_days,
+                "truth": {"culprit": culprit, "files": fixed_files},
+                "tags": [kind, how, *(["strict"] if strict else []), "merge" if len(change.parents) > 1 else "squash"],
+            }
+        )
+        result.strict += strict
+    result.cases = len(cases)
+    dump_cases(cases, out)
+    return result
