@@ -34,6 +34,8 @@ _FIX_REFERENCE = re.compile(
     rf"(?:broken|broke|caused)\s+(?:in|by))\s+{_REF}",
     re.I,
 )
+# A change whose title is reverted this often is churn (a bot, a flaky pin), not an incident.
+RECURRING_REVERTS = 3
 _MECHANICAL = re.compile(
     r"^(?:bump|release|prepare release|preparing release|update changelog|\[pre-commit|pre-commit autoupdate|"
     r"merge branch|merge remote|update dependencies|chore\(deps|\[?automated|update version|version bump)",
@@ -278,7 +280,7 @@ def mine_repository(
             continue
         if (
             _MECHANICAL.match(change.title)
-            or reverted_titles[_normalized(change.title)] >= 2
+            or reverted_titles[_normalized(change.title)] >= RECURRING_REVERTS
             or "[bot]" in commit.author
         ):
             result.skipped["mechanical"] += 1

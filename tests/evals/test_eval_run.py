@@ -1,0 +1,104 @@
+"""`sleuth eval run` end to end on generated scenarios: hidden truth and future, determinism, records, plots."""
+
+import json
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from sleuth.errors import SleuthError
+from sleuth.evals.cases import dump_cases, load_cases
+from sleuth.evals.history import CaseHost, RepoHistory
+from sleuth.evals.runner import run_cases
+from sleuth.evals.scenarios.python_checkout import SPECS
+from sleuth.evals.scenarios.spec import build_case
+from sleuth.tools.sandbox import BubblewrapSandbox
+from tests.conftest import run_sleuth
+
+CHOSEN = ("py_discount_keyerror", "py_rates_refused", "py_undeployed_newest", "py_region_removed")
+
+
+@pytest.fixture(scope="module")
+def suite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("scenarios")
+    cases = [build_case(spec, root) for spec in SPECS if spec.name in CHOSEN]
+    dump_cases(cases, root / "cases.jsonl")
+    return root / "cases.jsonl"
+
+
+def test_the_investigator_cannot_see_past_started_at(suite: Path, tmp_path: Path) -> None:
+    case = next(c for c in load_cases(suite) if c.id == "py_undeployed_newest")
+    history = RepoHistory(case.repo, case.branch)
+    early = history.changes[2].merged_at + timedelta(minutes=1)
+    host = CaseHost(history, early)
+    later = history.changes[3].sha
+    assert [c.sha for c in host.changes("main", early - timedelta(days=90), early + timedelta(days=90))] == [
+        c.sha for c in history.changes[:3]
+    ][::-1]
+    with pytest.raises(SleuthError, match="after the incident"):
+        host.diff(later)
+    with pytest.raises(SleuthError, match="after the incident"):
+        host.resolve("main")
+    assert host.head_at("main", early + timedelta(days=30)) == history.changes[2].sha
+    # The sandbox clone at that ref keeps no branch, tag or reflog leading to later commits.
+    with BubblewrapSandbox() as sandbox:
+        sandbox.clone(case.repo, history.changes[2].sha)
+        listed = sandbox.run(["git", "log", "--all", "--reflog", "--format=%H"]).output.split()
+    assert later not in listed and history.changes[2].sha in listed
+
+
+def test_eval_run_is_deterministic_and_finds_the_culprits(suite: Path) -> None:
+    cases = load_cases(suite)
+    first = run_cases(cases, workers=2)
+    second = run_cases(cases, workers=1)
+    assert [(r.id, r.ranks, r.sleuth_top, r.abstained) for r in first] == [
+        (r.id, r.ranks, r.sleuth_top, r.abstained) for r in second
+    ]
+    by_id = {r.id: r for r in first}
+    assert all(r.error is None for r in first)
+    assert by_id["py_discount_keyerror"].ranks["sleuth"] == 1 and by_id["py_discount_keyerror"].fix_validated
+    assert by_id["py_rates_refused"].abstained and by_id["py_rates_refused"].predicted_class == "dependency_down"
+    # The newest changes were never deployed: recency is fooled, sleuth is not.
+    assert by_id["py_undeployed_newest"].ranks["recency"] > 1 and by_id["py_undeployed_newest"].ranks["sleuth"] == 1
+    assert by_id["py_region_removed"].ranks["sleuth"] == 1 and by_id["py_region_removed"].named_file == "app/rates.py"
+
+
+def test_cli_run_writes_the_record_and_report_plots_and_compares(suite: Path, tmp_path: Path) -> None:
+    out = tmp_path / "runs"
+    done = run_sleuth("eval", "run", str(suite), "--workers", "2", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    assert "| sleuth |" in done.stdout and "| bm25 |" in done.stdout
+    records = sorted(out.glob("*.json"))
+    record = json.loads(records[0].read_text())
+    assert record["mode"] == "offline" and record["sleuth"]["commit"] and "dirty" in record["sleuth"]
+    assert {c["id"] for c in record["cases"]} == set(CHOSEN)
+    assert set(record["metrics"]["baselines"]) == {"random", "recency", "bm25", "blame"}
+    assert "python" in record["tags"] and (out / records[0].with_suffix(".md").name).exists()
+    second = out / "second.json"
+    second.write_text(records[0].read_text())
+    plots = tmp_path / "plots"
+    done = run_sleuth("eval", "report", str(records[0]), str(second), "--plots", str(plots))
+    assert done.returncode == 0, done.stderr
+    assert "# Comparison" in done.stdout and "0 case(s) changed rank" in done.stdout
+    assert (plots / "top_k.png").read_bytes()[:4] == b"\x89PNG" and (plots / "per_tag_1.png").exists()
+
+
+def test_cli_rejects_a_bad_case_file_and_a_bad_record(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(
+        '{"id": "x", "repo": ".", "incident": {"title": "t", "started_at": "2024-01-01T00:00:00Z"}, "truth": {"culprit": null}, "extra": 1}\n'
+    )
+    done = run_sleuth("eval", "run", str(bad))
+    assert done.returncode == 2 and f"{bad}:1:" in done.stderr and "unknown field" in done.stderr
+    done = run_sleuth("eval", "report", str(bad))
+    assert done.returncode == 2 and "not a run record" in done.stderr
+
+
+def test_a_culprit_that_is_not_in_the_repo_stops_the_run(suite: Path, tmp_path: Path) -> None:
+    case = json.loads(suite.read_text().splitlines()[0])
+    case["repo"] = str(suite.parent / case["repo"])
+    case["truth"]["culprit"] = "0" * 40
+    path = tmp_path / "wrong.jsonl"
+    dump_cases([case], path)
+    with pytest.raises(SleuthError, match="is not a commit of"):
+        run_cases(load_cases(path))

@@ -1,0 +1,189 @@
+"""`sleuth eval mine` on histories built in the test: squash and merge-commit, bare or not."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from sleuth.evals.cases import load_cases
+from sleuth.evals.mine import mine_repository
+from tests.conftest import commit_files, git, merge_feature, new_repo
+
+EXPLAINED = (
+    "The uploader now hangs when the server closes the connection before the body is sent;\n"
+    "uploads stall for thirty minutes and then time out in production."
+)
+
+
+def day(n: int) -> str:
+    return f"2026-03-{n:02d}T10:00:00+00:00"
+
+
+def land(repo: Path, files: dict[str, str], title: str, body: str, when: str, merge: bool, number: int) -> str:
+    """Land one PR: a squash commit `title (#N)`, or a merge commit of a one-commit branch."""
+    if merge:
+        merge_feature(
+            repo,
+            [(files, f"{title}\n\n{body}", when)],
+            f"Merge pull request #{number} from ada/pr-{number}\n\n{title}",
+            when,
+            branch=f"pr-{number}",
+        )
+    else:
+        commit_files(repo, files, f"{title} (#{number})\n\n{body}", when=when)
+    return git(repo, "rev-parse", "HEAD")
+
+
+def build_history(root: Path, merge: bool) -> dict[str, str]:
+    repo = new_repo(root / ("merged" if merge else "squashed"))
+    upload = "def upload(data):\n    send(data)\n    return True\n"
+    commit_files(
+        repo,
+        {
+            "upload.py": upload,
+            "config.py": "SECTIONS = {}\n",
+            "tpl.py": "def render(t):\n    return t\n",
+            "version.py": "V = '1.1'\n",
+        },
+        "init",
+        when=day(1),
+    )
+    shas = {}
+    shas["retry"] = land(
+        repo,
+        {"upload.py": upload.replace("    send(data)\n", "    while not send(data):\n        pass\n")},
+        "Retry uploads until they succeed",
+        "Keeps trying.",
+        day(10),
+        merge,
+        101,
+    )
+    retry_commit = git(repo, "rev-list", "-1", "--no-merges", "HEAD")
+    shas["parse"] = land(
+        repo,
+        {"config.py": "SECTIONS = {}\n\ndef section(name):\n    return SECTIONS[name]\n"},
+        "Speed up config parsing",
+        "Faster.",
+        day(11),
+        merge,
+        102,
+    )
+    shas["cache"] = land(
+        repo,
+        {"tpl.py": "CACHE = {}\n\ndef render(t):\n    return CACHE.setdefault(t, t)\n"},
+        "Cache compiled templates",
+        "Faster.",
+        day(12),
+        merge,
+        103,
+    )
+    shas["bump"] = land(repo, {"version.py": "V = '1.2'\n"}, "Bump version to 1.2", "", day(12), merge, 104)
+    # The fixes.
+    land(
+        repo,
+        {"upload.py": upload},
+        'Revert "Retry uploads until they succeed"',
+        f"This reverts commit {retry_commit}.\n\n{EXPLAINED}\n\nSigned-off-by: Ada <ada@example.com>",
+        day(14),
+        merge,
+        105,
+    )
+    land(
+        repo,
+        {"config.py": "SECTIONS = {}\n\ndef section(name):\n    return SECTIONS.get(name, {})\n"},
+        "Handle empty sections",
+        "Regressed in #102: an empty settings section now raises KeyError while loading the project settings file.",
+        day(15),
+        merge,
+        106,
+    )
+    land(
+        repo,
+        {"tpl.py": "def render(t):\n    return t\n"},
+        'Revert "Cache compiled templates"',
+        "Rendering shows stale pages after an edit: the same template text is served to every tenant until restart.",
+        day(15),
+        merge,
+        107,
+    )
+    land(
+        repo,
+        {"version.py": "V = '1.1'\n"},
+        'Revert "Bump version to 1.2"',
+        "Not ready to release yet; the release tooling needs another round of changes first.",
+        day(16),
+        merge,
+        108,
+    )
+    land(
+        repo,
+        {"upload.py": upload.replace("    send(data)\n", "    while not send(data):\n        pass\n")},
+        'Revert "Revert "Retry uploads until they succeed""',
+        "Bring it back now that the server side is fixed for everyone.",
+        day(17),
+        merge,
+        109,
+    )
+    land(
+        repo,
+        {"tpl.py": "def render(t):\n    return t.strip()\n"},
+        'Revert "Cache compiled templates"',
+        "This reverts commit 0123456.",
+        day(18),
+        merge,
+        110,
+    )
+    return {"repo": str(repo), **shas}
+
+
+@pytest.mark.parametrize("merge", [False, True], ids=["squash", "merge"])
+def test_mine_resolves_culprits_and_applies_the_leakage_rules(tmp_path: Path, merge: bool) -> None:
+    history = build_history(tmp_path, merge)
+    out = tmp_path / "cases.jsonl"
+    result = mine_repository(Path(history["repo"]), out, window_days=14)
+    cases = {c.truth.culprit: c for c in load_cases(out)}
+    assert set(cases) == {history["retry"], history["parse"], history["cache"]}, result.summary()
+    assert "revert" in cases[history["retry"]].tags and "by_sha" in cases[history["retry"]].tags
+    assert "fix_reference" in cases[history["parse"]].tags and "by_pr" in cases[history["parse"]].tags
+    assert "by_title" in cases[history["cache"]].tags
+    assert result.skipped["revert_of_revert"] >= 1 and result.skipped["mechanical"] == 1
+    for case in cases.values():
+        text = case.incident.description + case.incident.title
+        assert case.incident.title == ""  # the subject line is dropped
+        for leaked in (
+            "#10",
+            "This reverts",
+            "Retry uploads",
+            "Cache compiled",
+            "Speed up config",
+            "Signed-off-by",
+            "Ada",
+        ):
+            assert leaked not in text
+        assert case.incident.started_at.isoformat().startswith("2026-03-1")
+    assert "uploader now hangs" in cases[history["retry"]].incident.description
+    assert "strict" not in cases[history["retry"]].tags  # "uploads" is in the culprit's title and the symptom
+    assert "strict" in cases[history["cache"]].tags  # no word of "Cache compiled templates" survives
+    assert ("merge" if merge else "squash") in cases[history["retry"]].tags
+
+
+def test_mine_reads_bare_clones_and_skips_intra_pr_reverts(tmp_path: Path) -> None:
+    repo = new_repo(tmp_path / "work")
+    commit_files(repo, {"a.py": "x = 1\n"}, "init", when=day(1))
+    merge_feature(
+        repo,
+        [
+            ({"a.py": "x = 2\n"}, "Try x = 2", day(5)),
+            ({"a.py": "x = 1\n"}, 'Revert "Try x = 2"\n\nThis reverts commit HEAD~.\n\n' + EXPLAINED, day(5)),
+        ],
+        "Merge pull request #7 from ada/x\n\nExperiment with x",
+        day(5),
+        branch="x",
+    )
+    bare = tmp_path / "bare.git"
+    git(tmp_path, "clone", "-q", "--bare", str(repo), str(bare))
+    out = tmp_path / "cases.jsonl"
+    result = mine_repository(bare, out)
+    assert result.cases == 0
+    assert result.skipped["intra_pr"] == 1  # blame of the removed line leads back into the same merge
+    assert json.loads(out.read_text() or "null") is None

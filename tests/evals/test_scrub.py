@@ -1,0 +1,55 @@
+"""Leakage rules on real-looking fix messages (EVALS.md): nothing in the symptom points at the answer."""
+
+from sleuth.evals.scrub import is_strict, long_enough, scrub
+
+REVERT_BODY = """This reverts commit 3f2a9c1d8e7b6a5f4e3d2c1b0a9f8e7d6c5b4a3f.
+
+Since "Speed up collection by caching conftest lookups" landed, running
+`pytest --lf` on a package with nested conftest.py files collects the wrong
+directory and reports "no tests ran". See #12345, gh-12346 and
+https://github.com/pytest-dev/pytest/pull/12347 for details; changelog/12345.bugfix.rst
+describes it. Reported by @someone, thanks Ronny Pfannschmidt.
+
+Revert "Speed up collection by caching conftest lookups"
+
+Co-authored-by: Bruno Oliveira <nicoddemus@gmail.com>
+Signed-off-by: Ronny Pfannschmidt <ronny@example.com>"""
+
+
+def test_revert_message_loses_every_pointer_to_the_culprit() -> None:
+    symptom = scrub(
+        REVERT_BODY, ["Speed up collection by caching conftest lookups"], ["Ronny Pfannschmidt", "Bruno Oliveira"]
+    )
+    for leaked in (
+        "3f2a9c1d",
+        "This reverts",
+        "Speed up collection",
+        "#12345",
+        "12346",
+        "12347",
+        "pull/",
+        "@someone",
+        "Ronny",
+        "Pfannschmidt",
+        "Bruno",
+        "Co-authored-by",
+        "Signed-off-by",
+        "nicoddemus",
+        'Revert "',
+    ):
+        assert leaked not in symptom, leaked
+    assert "nested conftest.py files collects the wrong" in symptom
+    assert "no tests ran" in symptom
+    assert long_enough(symptom)
+
+
+def test_issue_numbers_in_words_and_short_remainders() -> None:
+    symptom = scrub("Fixes issue 4521 and PR 77: regressed in a1b2c3d4e5.", [], [])
+    assert "4521" not in symptom and "77" not in symptom and "a1b2c3d" not in symptom
+    assert not long_enough(scrub("This reverts commit 0123456789abcdef.\n\nSigned-off-by: A B <a@b.c>", [], []))
+
+
+def test_strict_means_no_content_word_of_the_culprit_title_survives() -> None:
+    title = "Cache conftest lookups during collection"
+    assert not is_strict("collection now picks the wrong directory", title)
+    assert is_strict("running --lf reports that no tests ran on nested packages", title)
