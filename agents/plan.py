@@ -36,7 +36,7 @@ _CLASS_RULES: list[tuple[ErrorClass, re.Pattern[str], str]] = [
         ErrorClass.TRANSIENT,
         re.compile(
             r"temporar(?:y|ily)|try again|deadlock|rate.?limit|\b429\b|EAGAIN|throttl|"
-            r"resource busy|lock wait timeout",
+            r"resource busy|lock wait timeout|database is locked",
             re.I,
         ),
         "the error reads as a transient fault that clears on retry",
@@ -44,13 +44,17 @@ _CLASS_RULES: list[tuple[ErrorClass, re.Pattern[str], str]] = [
     (
         ErrorClass.CONFIG_ERROR,
         re.compile(
-            r"ImproperlyConfigured|config(?:uration)?\b.*(?:missing|invalid)|missing.*config|"
+            r"ImproperlyConfigured|config(?:uration)?\b.*(?:missing|invalid)|(?:missing|invalid).*config|"
             r"environment variable|environ|settings?\.|invalid value for|ConfigError",
             re.I,
         ),
         "the error points at configuration",
     ),
 ]
+
+
+_CONFIG_FILE = re.compile(r"(?:^|[/\\])(?:config|settings|conf)[^/\\]*$", re.I)
+_LOOKUP_ERROR = re.compile(r"^(?:\w+\.)*(?:KeyError|ValueError|TypeError|LookupError)\b")
 
 
 def classify(exceptions: list[ParsedException], text: str) -> tuple[ErrorClass, str]:
@@ -61,6 +65,13 @@ def classify(exceptions: list[ParsedException], text: str) -> tuple[ErrorClass, 
         for error_class, pattern, reason in _CLASS_RULES:
             if pattern.search(subject):
                 return error_class, reason
+    innermost = next((f for exc in reversed(exceptions) for f in exc.frames_innermost_first() if f.in_app), None)
+    if (
+        innermost
+        and _CONFIG_FILE.search(innermost.file)
+        and _LOOKUP_ERROR.search(subjects[-2] if len(subjects) > 1 else "")
+    ):
+        return ErrorClass.CONFIG_ERROR, "a lookup or value error raised while reading configuration"
     if exceptions:
         return ErrorClass.LOGIC_BUG, "an exception raised by application code"
     return ErrorClass.LOGIC_BUG, "no rule matched; assuming a code defect"
