@@ -5,7 +5,7 @@ STAMP   := $(VENV)/.installed
 PYTHON  ?= $(shell command -v python3.11 || command -v python3)
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup demo test bench lint clean
+.PHONY: setup demo test bench eval lint clean
 
 $(STAMP): pyproject.toml
 	@command -v bwrap >/dev/null 2>&1 || { echo "installing bubblewrap (sandbox)"; \
@@ -28,9 +28,17 @@ bench: setup
 	$(PY) bench/bisect_bench.py
 	$(PY) bench/index_bench.py $(BENCH_ARGS)
 
+# The scenario suite (Python, Node and Java services whose incidents come from running them), with the
+# four baselines in the same run. The record and table land in eval-runs/. EVAL_ARGS="--workers 4" etc.
+eval: setup
+	@command -v node >/dev/null 2>&1 && command -v javac >/dev/null 2>&1 || { echo "installing node and a JDK (scenario services)"; \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq nodejs default-jdk-headless >/dev/null; }
+	$(VENV)/bin/sleuth eval scenarios --out .sleuth-scenarios
+	$(VENV)/bin/sleuth eval run .sleuth-scenarios/cases.jsonl --out eval-runs $(EVAL_ARGS)
+
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
 clean:
-	rm -rf $(VENV) .sleuth-demo .bench
+	rm -rf $(VENV) .sleuth-demo .bench .sleuth-scenarios eval-runs

@@ -17,6 +17,7 @@ def run(
     mode: Annotated[str, typer.Option(help="offline (deterministic) or llm.")] = "offline",
     workers: Annotated[int, typer.Option(min=1, max=64, help="Cases investigated in parallel.")] = 2,
     out: Annotated[Path, typer.Option(help="Directory for the JSON record and Markdown table.")] = Path("eval-runs"),
+    suite: Annotated[str | None, typer.Option(help="Suite name (default: the file's name).")] = None,
 ) -> None:
     """Investigate every case as of its start time, with the four baselines on the same cases."""
     import time
@@ -44,12 +45,14 @@ def run(
 
         results = run_cases(cases, mode=mode, workers=workers, settings=settings, on_result=progress)  # type: ignore[arg-type]
         model = settings.llm.model if mode == "llm" else None
-        suite = cases_file.stem
+        if suite is None:  # cases.jsonl in a suite's directory is named after the directory
+            named = cases_file.resolve().parent.name if cases_file.stem == "cases" else cases_file.stem
+            suite = named.strip(".") or "cases"
         record = build_record(suite, cases_file, mode, model, workers, results, started_at, time.monotonic() - clock)
         json_path, md_path = write_record(record, out)
     except SleuthError as exc:
         fail(str(exc))
-    console.print(markdown(record), highlight=False, markup=False)
+    console.print(markdown(record), highlight=False, markup=False, soft_wrap=True)
     console.print(f"Record: {json_path}\nTable: {md_path}")
 
 
@@ -69,7 +72,7 @@ def report(
         records = [load_record(record_file)] + ([load_record(other)] if other else [])
     except SleuthError as exc:
         fail(str(exc))
-    console.print(markdown(records[-1]) if other is None else comparison(records[0], records[1]), markup=False)
+    console.print(markdown(records[-1]) if other is None else comparison(records[0], records[1]), markup=False, soft_wrap=True)
     written = plot_records(records, plots or record_file.parent / f"{record_file.stem}-plots")
     console.print("Plots: " + ", ".join(str(p) for p in written))
 
