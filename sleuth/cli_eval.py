@@ -72,7 +72,8 @@ def report(
         records = [load_record(record_file)] + ([load_record(other)] if other else [])
     except SleuthError as exc:
         fail(str(exc))
-    console.print(markdown(records[-1]) if other is None else comparison(records[0], records[1]), markup=False, soft_wrap=True)
+    text = markdown(records[-1]) if other is None else comparison(records[0], records[1])
+    console.print(text, markup=False, soft_wrap=True)
     written = plot_records(records, plots or record_file.parent / f"{record_file.stem}-plots")
     console.print("Plots: " + ", ".join(str(p) for p in written))
 
