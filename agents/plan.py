@@ -1,10 +1,10 @@
 """plan: turn an incident into signals (exceptions, frames, error class, first-error time)."""
 
 import re
-from datetime import UTC, datetime
+from datetime import datetime
 from itertools import pairwise
 
-from sleuth.models import ErrorClass, Incident, ParsedException, Signals
+from sleuth.models import ErrorClass, Incident, ParsedException, Signals, as_utc
 from sleuth.tools.stacktrace import parse_exceptions
 from sleuth.tools.stacktrace.common import strip_line_prefix
 
@@ -66,11 +66,7 @@ def classify(exceptions: list[ParsedException], text: str) -> tuple[ErrorClass, 
             if pattern.search(subject):
                 return error_class, reason
     innermost = next((f for exc in reversed(exceptions) for f in exc.frames_innermost_first() if f.in_app), None)
-    if (
-        innermost
-        and _CONFIG_FILE.search(innermost.file)
-        and _LOOKUP_ERROR.search(subjects[-2] if len(subjects) > 1 else "")
-    ):
+    if innermost and _CONFIG_FILE.search(innermost.file) and _LOOKUP_ERROR.search(exceptions[-1].type or ""):
         return ErrorClass.CONFIG_ERROR, "a lookup or value error raised while reading configuration"
     if exceptions:
         return ErrorClass.LOGIC_BUG, "an exception raised by application code"
@@ -90,7 +86,7 @@ def first_error_time(incident: Incident) -> datetime:
             moment = datetime.fromisoformat(match["ts"].replace(",", ".").replace(" ", "T"))
         except ValueError:
             continue
-        moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+        moment = as_utc(moment)
         # A timestamp far before the alert is more likely an unrelated line than the first error.
         if moment < earliest and (incident.started_at - moment).days < 1:
             earliest = moment

@@ -2,14 +2,14 @@
 
 import json
 import re
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from sleuth.errors import SleuthError
-from sleuth.models import Deploy, ErrorClass, Incident
+from sleuth.models import Deploy, ErrorClass, Incident, as_utc
 
 MAX_CASES_BYTES = 200_000_000
 _SHA = re.compile(r"^[0-9a-f]{7,40}$")
@@ -18,10 +18,6 @@ _SHA = re.compile(r"^[0-9a-f]{7,40}$")
 class _Strict(BaseModel):
     # Other people's datasets run through this unchanged: an unknown field is a typo, not noise.
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-def _utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 class CaseIncident(_Strict):
@@ -34,7 +30,7 @@ class CaseIncident(_Strict):
     @field_validator("started_at")
     @classmethod
     def _started_at_utc(cls, value: datetime) -> datetime:
-        return _utc(value)
+        return as_utc(value)
 
     @model_validator(mode="after")
     def _has_text(self) -> "CaseIncident":
@@ -52,7 +48,7 @@ class CaseDeploy(_Strict):
     @field_validator("at")
     @classmethod
     def _at_utc(cls, value: datetime) -> datetime:
-        return _utc(value)
+        return as_utc(value)
 
 
 class Truth(_Strict):

@@ -46,6 +46,10 @@ def _mean(values: list[float]) -> float | None:
     return round(statistics.fmean(values), 4) if values else None
 
 
+def _median(values: list[float]) -> float | None:
+    return round(statistics.median(values), 3) if values else None
+
+
 def random_expectation(n: int, in_window: bool) -> tuple[float, float, float]:
     """Expected top-1, top-5 and reciprocal rank of a uniformly random order of n candidates."""
     if not in_window or n == 0:
@@ -86,17 +90,16 @@ def diagnosis_score(result: CaseResult) -> int:
 def summarize(results: list[CaseResult]) -> dict[str, Any]:
     """Every metric of EVALS.md over these cases: sleuth's, and each baseline's ranking metrics."""
     # A case whose investigation failed is a miss for sleuth, not a case left out.
-    ok = results
-    with_culprit = [r for r in ok if r.culprit]
-    no_culprit = [r for r in ok if not r.culprit]
+    with_culprit = [r for r in results if r.culprit]
+    no_culprit = [r for r in results if not r.culprit]
     with_files = [r for r in with_culprit if r.truth_files]
-    abstained = [r for r in ok if r.abstained]
-    classified = [r for r in ok if r.truth_category]
+    abstained = [r for r in results if r.abstained]
+    classified = [r for r in results if r.truth_category]
     fixable = [r for r in with_culprit if r.truth_failing_tests]
-    confirmed = [r for r in ok if r.test_runs is not None]
+    confirmed = [r for r in results if r.test_runs is not None]
     scores = [diagnosis_score(r) for r in with_culprit]
     sleuth = {
-        **_rank_metrics(ok, "sleuth"),
+        **_rank_metrics(results, "sleuth"),
         "file_at_1": _mean([1.0 if file_hit(r) else 0.0 for r in with_files]),
         "abstain_precision": _mean([0.0 if r.culprit else 1.0 for r in abstained]),
         "abstain_recall": _mean(
@@ -108,13 +111,11 @@ def summarize(results: list[CaseResult]) -> dict[str, Any]:
         "fix_validated": _mean([1.0 if r.fix_validated else 0.0 for r in fixable]),
         "test_runs": _mean([float(r.test_runs or 0) for r in confirmed]),
         "bisect_runs": _mean([float(r.bisect_runs or 0) for r in confirmed]),
-        "seconds_median": round(statistics.median([r.seconds for r in ok]), 3) if ok else None,
-        "seconds_excluding_tests_median": round(statistics.median([r.seconds_excluding_tests for r in ok]), 3)
-        if ok
-        else None,
-        "seconds_mean": _mean([r.seconds for r in ok]),
-        "llm_calls_per_case": _mean([float(r.llm_calls) for r in ok]),
-        "tokens_per_case": _mean([float(r.tokens) for r in ok]),
+        "seconds_median": _median([r.seconds for r in results]),
+        "seconds_excluding_tests_median": _median([r.seconds_excluding_tests for r in results]),
+        "seconds_mean": _mean([r.seconds for r in results]),
+        "llm_calls_per_case": _mean([float(r.llm_calls) for r in results]),
+        "tokens_per_case": _mean([float(r.tokens) for r in results]),
     }
     return {
         "cases": len(results),
@@ -122,9 +123,9 @@ def summarize(results: list[CaseResult]) -> dict[str, Any]:
         "with_culprit": len(with_culprit),
         "culprit_in_window": sum(1 for r in with_culprit if r.culprit_in_window),
         "no_culprit": len(no_culprit),
-        "mean_candidates": _mean([float(r.candidates) for r in ok]),
+        "mean_candidates": _mean([float(r.candidates) for r in results]),
         "sleuth": sleuth,
-        "baselines": {system: _rank_metrics(ok, system) for system in SYSTEMS[1:]},
+        "baselines": {system: _rank_metrics(results, system) for system in SYSTEMS[1:]},
     }
 
 

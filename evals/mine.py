@@ -10,21 +10,19 @@ fix landed; its text is the fix's message with the answer scrubbed out (scrub.py
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from sleuth.errors import SleuthError
 from sleuth.evals.cases import dump_cases
+from sleuth.evals.history import RepoHistory
 from sleuth.evals.scrub import is_strict, long_enough, scrub
 from sleuth.models import Change
 from sleuth.tools.git_cli import run_git
 from sleuth.tools.local_git import LocalGitHost, blame_lines
 
 _RECORD, _FIELD = "\x1e", "\x1f"
-# Bounds for reading the whole branch through LocalGitHost.changes().
-_EPOCH = datetime(1971, 1, 1, tzinfo=UTC)
-_FOREVER = datetime(2999, 1, 1, tzinfo=UTC)
 _REVERT_SUBJECT = re.compile(r"""^Revert\s+["“](?P<title>.+?)["”]\s*(?:\(#\d+\))?\s*$""", re.I)
 _REVERT_REF = re.compile(r"^Revert\s+(?:PR\s+|pull request\s+)?(?P<ref>#\d+|[0-9a-f]{7,40})\b", re.I)
 _REVERTS_SHA = re.compile(r"This reverts commit (?P<sha>[0-9a-f]{7,40})", re.I)
@@ -142,16 +140,14 @@ def _normalized(title: str) -> str:
 
 
 class _Miner:
-    def __init__(self, host: LocalGitHost, branch: str | None, window_days: int) -> None:
-        self.host = host
-        self.branch = branch
+    def __init__(self, history: RepoHistory, window_days: int) -> None:
+        self.host = history.host
         self.window = timedelta(days=window_days)
-        self.first_parent = _FirstParent(host, branch)
-        self.changes: dict[str, Change] = {}
+        self.first_parent = _FirstParent(history.host, history.branch)
+        self.changes: dict[str, Change] = history.by_sha
         self.by_number: dict[int, str] = {}
         self.by_title: dict[str, list[str]] = {}
-        for change in host.changes(branch, _EPOCH, _FOREVER):
-            self.changes[change.sha] = change
+        for change in reversed(history.changes):  # newest first: a reused PR number means the latest
             if change.number is not None:
                 self.by_number.setdefault(change.number, change.sha)
             self.by_title.setdefault(change.title.strip().lower(), []).append(change.sha)
@@ -241,9 +237,10 @@ def mine_repository(
     service: str | None = None,
 ) -> MineResult:
     """Write cases mined from repo's history to out (JSON Lines)."""
-    host = LocalGitHost(repo)
+    history = RepoHistory(repo, branch)
+    host = history.host
     name = host.path.parent.name.split("+")[-1] if host.name in ("repo", "") else host.name
-    miner = _Miner(host, branch, window_days)
+    miner = _Miner(history, window_days)
     result = MineResult(out=out)
     commits = _commits(host, branch)
     notes = _release_notes(host, branch)

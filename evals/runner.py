@@ -73,9 +73,8 @@ def _passed(test: str, passed: set[str]) -> bool:
     return test in passed or any(p.endswith(test) or test.endswith(p) for p in passed)
 
 
-def run_case(case: EvalCase, history: RepoHistory, settings: Settings, mode: Mode = "offline") -> CaseResult:
+def run_case(case: EvalCase, culprit: str | None, history: RepoHistory, settings: Settings) -> CaseResult:
     """Investigate one case as of its start, and rank the baselines over the same window."""
-    culprit = _resolve_culprit(case, history)
     started = time.monotonic()
     try:
         return _run_case(case, culprit, history, settings)
@@ -146,11 +145,11 @@ def run_cases(
         )
     settings = settings or Settings()
     histories = _histories(cases)
-    for case in cases:  # a wrong answer key is the dataset's bug: say so before running anything
-        _resolve_culprit(case, histories[(case.repo, case.branch)])
+    # A wrong answer key is the dataset's bug: say so before running anything.
+    culprits = {case.id: _resolve_culprit(case, histories[(case.repo, case.branch)]) for case in cases}
 
     def one(case: EvalCase) -> CaseResult:
-        result = run_case(case, histories[(case.repo, case.branch)], settings, mode)
+        result = run_case(case, culprits[case.id], histories[(case.repo, case.branch)], settings)
         if on_result is not None:
             on_result(result)
         return result

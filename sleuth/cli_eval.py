@@ -25,6 +25,7 @@ def run(
 
     from sleuth.config import load_settings
     from sleuth.evals.cases import load_cases
+    from sleuth.evals.metrics import CaseResult
     from sleuth.evals.record import build_record, markdown, write_record
     from sleuth.evals.runner import run_cases
 
@@ -35,13 +36,12 @@ def run(
         settings = load_settings()
         console.print(f"{len(cases)} cases from {cases_file}; {workers} workers; mode {mode}")
         started_at, clock = datetime.now(UTC), time.monotonic()
-        done = []
+        done: list[CaseResult] = []
 
-        def progress(result: object) -> None:
+        def progress(result: CaseResult) -> None:
             done.append(result)
-            rank = result.ranks.get("sleuth")  # type: ignore[attr-defined]
-            what = f"error: {result.error}" if result.error else f"rank {rank}"  # type: ignore[attr-defined]
-            console.print(f"  [{len(done)}/{len(cases)}] {result.id}: {what}", highlight=False)  # type: ignore[attr-defined]
+            what = f"error: {result.error}" if result.error else f"rank {result.ranks.get('sleuth')}"
+            console.print(f"  [{len(done)}/{len(cases)}] {result.id}: {what}", highlight=False)
 
         results = run_cases(cases, mode=mode, workers=workers, settings=settings, on_result=progress)  # type: ignore[arg-type]
         model = settings.llm.model if mode == "llm" else None

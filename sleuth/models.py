@@ -26,7 +26,7 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-def _utc(value: datetime) -> datetime:
+def as_utc(value: datetime) -> datetime:
     """Treat naive timestamps as UTC so comparisons never mix naive and aware datetimes."""
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
@@ -48,7 +48,7 @@ class Incident(_Model):
     @field_validator("started_at")
     @classmethod
     def _started_at_utc(cls, value: datetime) -> datetime:
-        return _utc(value)
+        return as_utc(value)
 
     def text(self) -> str:
         """Return all free text of the incident, for lexical matching."""
@@ -164,7 +164,7 @@ class Deploy(_Model):
     @field_validator("at")
     @classmethod
     def _at_utc(cls, value: datetime) -> datetime:
-        return _utc(value)
+        return as_utc(value)
 
 
 TimingVerdict = Literal["shipped_before", "merged_before", "not_shipped", "after_incident"]

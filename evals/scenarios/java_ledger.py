@@ -1,6 +1,6 @@
 """The Java `ledger` service and its scenarios (compiled with the system's `javac`, run with `java`)."""
 
-from sleuth.evals.scenarios.spec import Edit, Spec
+from sleuth.evals.scenarios.spec import Edit, spec_maker
 
 PKG = "src/main/java/com/acme/ledger"
 
@@ -127,20 +127,7 @@ SETTINGS_DOC = Edit(
 )
 
 
-def _spec(name: str, title: str, category: str, culprit: Edit | None, **kwargs) -> Spec:  # type: ignore[no-untyped-def]
-    return Spec(
-        name=f"java_{name}",
-        service="ledger",
-        language="java",
-        base=BASE,
-        command=RUN,
-        compile=COMPILE,
-        title=title,
-        category=category,
-        culprit=culprit,
-        **kwargs,
-    )
-
+_spec = spec_maker("java", service="ledger", language="java", base=BASE, command=RUN, compile=COMPILE)
 
 SPECS = [
     _spec(

@@ -1,6 +1,6 @@
 """The Node.js `catalog` service and its scenarios (run with the system's `node`)."""
 
-from sleuth.evals.scenarios.spec import Edit, Spec
+from sleuth.evals.scenarios.spec import Edit, spec_maker
 
 CONFIG = """const fs = require('fs');
 const path = require('path');
@@ -115,19 +115,7 @@ INVENTORY_TIMEOUT = Edit(
 )
 
 
-def _spec(name: str, title: str, category: str, culprit: Edit | None, **kwargs) -> Spec:  # type: ignore[no-untyped-def]
-    return Spec(
-        name=f"js_{name}",
-        service="catalog",
-        language="javascript",
-        base=BASE,
-        command=RUN,
-        title=title,
-        category=category,
-        culprit=culprit,
-        **kwargs,
-    )
-
+_spec = spec_maker("js", service="catalog", language="javascript", base=BASE, command=RUN)
 
 SPECS = [
     _spec(

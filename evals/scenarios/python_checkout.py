@@ -1,6 +1,6 @@
 """The Python `checkout` service and its scenarios: logic bugs, config errors, outages, transient faults."""
 
-from sleuth.evals.scenarios.spec import Edit, Spec
+from sleuth.evals.scenarios.spec import Edit, spec_maker
 
 CONFIG_JSON = """{
   "currency": "EUR",
@@ -223,19 +223,7 @@ CONFIG_COMMENT = Edit(
 MAX_ITEMS = Edit("Allow 100 items per order", replace={"config/settings.json": ('"max_items": 50', '"max_items": 100')})
 
 
-def _spec(name: str, title: str, category: str, culprit: Edit | None, **kwargs) -> Spec:  # type: ignore[no-untyped-def]
-    kwargs.setdefault("command", RUN)
-    return Spec(
-        name=f"py_{name}",
-        service="checkout",
-        language="python",
-        base=BASE,
-        title=title,
-        category=category,
-        culprit=culprit,
-        **kwargs,
-    )
-
+_spec = spec_maker("py", service="checkout", language="python", base=BASE, command=RUN)
 
 SPECS = [
     _spec(

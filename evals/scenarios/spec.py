@@ -6,21 +6,18 @@ incident. Nothing in the incident is written by hand except its title.
 """
 
 import http.server
-import os
 import socket
-import subprocess
-import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal
 
-from sleuth.demo.gitwriter import HistoryWriter
+from sleuth.demo.gitwriter import run_service
 from sleuth.errors import SleuthError
-from sleuth.evals.scenarios import AUTHORS, START
+from sleuth.evals.scenarios import START, _History
 
 Dependency = Literal["refused", "503", "429"]
 
@@ -62,6 +59,15 @@ class Spec:
     """A build step run before the command (e.g. javac), in a scratch directory outside the repo."""
 
 
+def spec_maker(prefix: str, **defaults: Any) -> Callable[..., Spec]:
+    """A Spec constructor for one service: names get the service's prefix, fields default to its own."""
+
+    def make(name: str, title: str, category: str, culprit: Edit | None, **fields: Any) -> Spec:
+        return Spec(name=f"{prefix}_{name}", title=title, category=category, culprit=culprit, **{**defaults, **fields})
+
+    return make
+
+
 class _Responder(http.server.BaseHTTPRequestHandler):
     status = 200
 
@@ -98,20 +104,12 @@ def loopback_dependency(kind: Dependency | None) -> Iterator[str]:
         server.server_close()
 
 
-def _run(argv: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    base = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "TMPDIR", "JAVA_HOME")}
-    base["PYTHONDONTWRITEBYTECODE"] = "1"
-    argv = [sys.executable if part == "python" else part for part in argv]
-    return subprocess.run(argv, cwd=cwd, capture_output=True, text=True, env={**base, **env}, timeout=120, check=False)
+class _Timeline(_History):
+    """A scenario's first-parent history, landing Edits as PRs, with a deploy record for each."""
 
-
-class _Timeline:
     def __init__(self, path: Path) -> None:
-        self.writer = HistoryWriter(path)
-        self.path = path
-        self.day = 0.0
+        super().__init__(path, step_days=0.5)
         self.deploys: list[dict[str, str]] = []
-        self.shas: list[str] = []
 
     def land(self, edit: Edit) -> str:
         files: dict[str, str | None] = dict(edit.write)
@@ -120,13 +118,7 @@ class _Timeline:
             if old not in text:
                 raise SleuthError(f"scenario edit {edit.title!r}: {old!r} not in {relative}")
             files[relative] = text.replace(old, new, 1)
-        self.day += 0.5
-        self.writer.write(files)
-        author = AUTHORS[len(self.shas) % len(AUTHORS)]
-        when = START + timedelta(days=self.day)
-        sha = self.writer.merge_pr(edit.title, edit.body or edit.title + ".", when, author, squash=not edit.merge)
-        self.shas.append(sha)
-        return sha
+        return self.pr(edit.title, files, edit.body, squash=not edit.merge)
 
     def deploy(self, service: str, sha: str) -> None:
         when = START + timedelta(days=self.day, minutes=20)
@@ -142,18 +134,22 @@ def _incident_output(spec: Spec, path: Path) -> tuple[str, list[str]]:
     with loopback_dependency(spec.dependency) as url:
         env = {**spec.env, **({"RATES_URL": url} if url else {})}
         build_dir = path.parent / f".{path.name}-build"
-        for step in [spec.compile] if spec.compile else []:
+
+        def argv(template: list[str]) -> list[str]:
+            return [part.replace("{build}", str(build_dir)) for part in template]
+
+        if spec.compile:
             build_dir.mkdir(exist_ok=True)
-            made = _run([part.replace("{build}", str(build_dir)) for part in step], path, env)
+            made = run_service(path, argv(spec.compile), env)
             if made.returncode != 0:
                 raise SleuthError(f"scenario {spec.name}: build failed: {made.stderr[-500:]}")
-        crash = _run([part.replace("{build}", str(build_dir)) for part in spec.command], path, env)
+        crash = run_service(path, argv(spec.command), env)
     if crash.returncode == 0:
         raise SleuthError(f"scenario {spec.name}: the deployed code did not fail: {crash.stdout[-300:]}")
     failing: list[str] = []
     lines = []
     if spec.tests:
-        run = _run(["python", "-m", "pytest", "-q", "-rA", "-p", "no:cacheprovider", *spec.tests], path, {})
+        run = run_service(path, ["python", "-m", "pytest", "-q", "-rA", "-p", "no:cacheprovider", *spec.tests])
         lines = [line for line in run.stdout.splitlines() if line.startswith("FAILED")]
         failing = [line.split()[1] for line in lines]
         if not failing:
@@ -166,8 +162,7 @@ def build_case(spec: Spec, root: Path) -> dict[str, Any]:
     """Write the scenario's repository under root and return its case (repo relative to root)."""
     path = root / spec.name
     timeline = _Timeline(path)
-    timeline.writer.write(dict(spec.base))
-    timeline.shas.append(timeline.writer.commit_direct("Initial import", START - timedelta(days=60), AUTHORS[0]))
+    timeline.initial(dict(spec.base))
     timeline.deploy(spec.service, timeline.shas[0])
     culprit = None
     for edit in [*spec.before, *([spec.culprit] if spec.culprit else []), *spec.after]:

@@ -93,16 +93,21 @@ class HistoryWriter:
 
 def run_python(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """Run the service code with this interpreter, as production would run it."""
+    return run_service(cwd, ["python", *args])
+
+
+def run_service(cwd: Path, argv: list[str], env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run a service's program (`python` means this interpreter) with a minimal environment plus env."""
     import sys
 
-    env = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "TMPDIR")}
-    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    base = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "TMPDIR", "JAVA_HOME")}
+    base["PYTHONDONTWRITEBYTECODE"] = "1"
     return subprocess.run(
-        [sys.executable, *args],
+        [sys.executable if part == "python" else part for part in argv],
         cwd=cwd,
         capture_output=True,
         text=True,
-        env=env,
+        env={**base, **(env or {})},
         timeout=120,
         check=False,
     )
