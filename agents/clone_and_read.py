@@ -9,7 +9,15 @@ the leading suspects changed, and where the error message is raised.
 from pathlib import Path
 
 from sleuth.models import Candidate, CodeExcerpt, Evidence, Signals
-from sleuth.tools.call_path import called_names, callers, definitions, function_span
+from sleuth.tools.call_path import (
+    called_names,
+    callers,
+    data_definitions,
+    definitions,
+    function_span,
+    referenced_names,
+    statement_span,
+)
 from sleuth.tools.sandbox import Sandbox
 from sleuth.tools.workspace_blame import blame_workspace
 
@@ -102,6 +110,9 @@ def _call_path_evidence(sandbox: Sandbox, signals: Signals, titles: dict[str, st
         for name in callees[:MAX_CALLEES]:
             where = f"{name}(), called at {path}:{line}"
             places += [(p, n, "callee", where) for p, n in definitions(sandbox, name)]
+        for name in referenced_names(source, line)[:MAX_CALLEES]:
+            where = f"{name}, read at {path}:{line}"
+            places += [(p, n, "data", where) for p, n in data_definitions(sandbox, name)]
         function = frame.function or ""
         if function.isidentifier():
             where = f"call of {function}() (the failing function)"
@@ -124,12 +135,15 @@ def _span_evidence(
     if role == "callee":
         start, end = function_span(source, line, path.endswith(".py"))
         end = min(end, start + MAX_SPAN_LINES)
+    elif role == "data":
+        start, end = statement_span(source, line, path.endswith(".py"))
+        end = min(end, start + MAX_SPAN_LINES)
     else:
         start, end = line - 5, line + 5
     excerpt = read_span(sandbox, path, start, end, line, text=source)
     if excerpt is None:
         return []
-    label = f"definition of {where}" if role == "callee" else f"a {where}"
+    label = f"definition of {where}" if role in ("callee", "data") else f"a {where}"
     found = [
         Evidence(
             kind="code", role=role, summary=f"{path}:{line} {label} (call path)", path=path, line=line, excerpt=excerpt

@@ -1,14 +1,14 @@
 """hypothesize: ranked, cited explanations with calibrated confidence, including "no code change"."""
 
+from sleuth.agents.ranking_weights import fusion_weights
 from sleuth.agents.search_changes import NOT_SHIPPED_FACTOR, rank_candidates
 from sleuth.models import Candidate, ErrorClass, Evidence, Hypothesis, Signals
 
 LOW_CONFIDENCE = 0.5
 MAX_CODE_HYPOTHESES = 3
-# Reading past the stack: last touching the definition of something the failing line calls is
-# strong evidence (weaker than blame of the failing line itself); touching a caller, weaker.
-CALL_PATH_WEIGHT = 2.0
-_ROLE_STRENGTH = {"callee": 1.0, "caller": 0.5}
+# Reading past the stack: last touching the definition of something the failing line calls or reads
+# is strong evidence (its weight is the fusion's `call_path`); touching a caller, half as strong.
+_ROLE_STRENGTH = {"callee": 1.0, "data": 1.0, "caller": 0.5}
 _NO_CODE_CLASSES = (ErrorClass.DEPENDENCY_DOWN, ErrorClass.TRANSIENT)
 
 
@@ -42,6 +42,7 @@ def rerank_by_reading(candidates: list[Candidate], evidence: list[Evidence]) -> 
         if item.sha and role_strength > strength.get(item.sha, 0.0):
             strength[item.sha] = role_strength
             where[item.sha] = f"{item.path}:{item.line}"
+    weight = fusion_weights()["call_path"]
     updated = []
     for candidate in candidates:
         value = strength.get(candidate.change.sha, 0.0)
@@ -49,7 +50,7 @@ def rerank_by_reading(candidates: list[Candidate], evidence: list[Evidence]) -> 
         if value == previous:
             updated.append(candidate)
             continue
-        bonus = CALL_PATH_WEIGHT * (value - previous) * (NOT_SHIPPED_FACTOR if candidate.timing == "not_shipped" else 1)
+        bonus = weight * (value - previous) * (NOT_SHIPPED_FACTOR if candidate.timing == "not_shipped" else 1)
         reason = f"last changed {where[candidate.change.sha]}, on the failing line's call path"
         updated.append(
             candidate.model_copy(

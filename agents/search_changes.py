@@ -8,6 +8,8 @@ window is read from git and bm25 runs over the diffs in memory; the semantic fea
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sleuth.agents.diff_evidence import diff_tokens, incident_terms, inert_features, mention_features
+from sleuth.agents.ranking_weights import fusion_weights
 from sleuth.models import Candidate, Change, Deploy, Incident, Signals, StackFrame
 from sleuth.tools.change_index import ChangeIndex
 from sleuth.tools.change_store import change_id
@@ -16,16 +18,6 @@ from sleuth.tools.lexical import bm25_scores
 from sleuth.tools.local_git import LocalGitHost
 from sleuth.tools.path_mapping import RepoPathIndex
 
-# Feature weights of the deterministic ranker. Blame of the failing line is the strongest evidence
-# that a change is involved; shared files and shared words are weaker and break ties.
-WEIGHTS = {
-    "blame_frame_line": 3.0,
-    "blame_near_frames": 1.5,
-    "frame_file_overlap": 1.0,
-    "lexical": 1.2,
-    "semantic": 0.8,
-    "recency": 0.6,
-}
 NOT_SHIPPED_FACTOR = 0.1
 NEAR_LINES = 3
 MAX_FRAMES = 10
@@ -64,10 +56,10 @@ def _weighted_frames(signals: Signals) -> list[tuple[StackFrame, float]]:
     return [(frame, FRAME_DECAY**i) for i, frame in enumerate(unique[:MAX_FRAMES])]
 
 
-def _change_text(host: LocalGitHost, change: Change) -> str:
+def _change_text(change: Change, diff: str) -> str:
     diff_lines = [
         line[1:]
-        for line in host.diff(change.sha)[:DIFF_CHARS_FOR_TEXT].splitlines()
+        for line in diff[:DIFF_CHARS_FOR_TEXT].splitlines()
         if line.startswith(("+", "-")) and not line.startswith(("+++", "---"))
     ]
     return "\n".join([change.title, change.body, " ".join(change.files), *diff_lines])
@@ -110,7 +102,7 @@ def search_changes(
         lexical = [bm25.get(change_id(host.name, c.sha), 0.0) / top_bm25 for c in changes]
     else:
         changes = host.changes(branch, since, until)
-        raw = bm25_scores([_change_text(host, c) for c in changes], query)
+        raw = bm25_scores([_change_text(c, host.diff(c.sha)) for c in changes], query)
         top_raw = max(raw, default=0.0) or 1.0
         lexical = [score / top_raw for score in raw]
         semantic = []
@@ -131,6 +123,10 @@ def search_changes(
         for sha, _ in blamed.values():
             near_hits[sha] = near_hits.get(sha, 0.0) + weight / (2 * NEAR_LINES + 1)
 
+    mentions = mention_features(
+        [diff_tokens(host.diff(c.sha)[:DIFF_CHARS_FOR_TEXT]) for c in changes], incident_terms(incident, signals)
+    )
+    weights = fusion_weights()
     candidates = []
     for position, change in enumerate(changes):
         shipped_at = shipped.get(change.sha)
@@ -147,10 +143,12 @@ def search_changes(
             "frame_file_overlap": sum(w for f, w in weighted if f.repo_path in touched) / total_weight,
             "lexical": lexical[position],
             "recency": 1.0 / (1.0 + hours_live / 24.0),
+            **mentions[position],
+            **inert_features(change),
         }
         if semantic:
             features["semantic"] = semantic[position]
-        score = sum(WEIGHTS[name] * value for name, value in features.items())
+        score = sum(weights.get(name, 0.0) * value for name, value in features.items())
         if timing == "not_shipped":
             score *= NOT_SHIPPED_FACTOR
         candidates.append(
@@ -183,6 +181,12 @@ def _reasons(features: dict[str, float], timing: str, shipped_at: datetime | Non
         reasons.append("changed lines next to a stack-frame line")
     if features["frame_file_overlap"] > 0:
         reasons.append("touches a file in the stack trace")
+    if features["removed_mentions"] >= 0.5:
+        reasons.append("removed a name or value the error mentions")
+    elif features["diff_mentions"] >= 0.5:
+        reasons.append("its changed lines hold a name or value the error mentions")
+    if features["docs_only"] or features["tests_only"]:
+        reasons.append("touches only " + ("documentation" if features["docs_only"] else "tests"))
     if features["lexical"] >= 0.5:
         reasons.append("its text shares terms with the incident")
     if features.get("semantic", 0.0) >= 0.9:

@@ -14,6 +14,15 @@ SYSTEMS = ("sleuth", "random", "recency", "bm25", "blame")
 HIGH_CONFIDENCE = 0.5
 
 
+class RankedCandidate(BaseModel):
+    """One candidate as sleuth ranked it: the features the fusion weights are learned from."""
+
+    sha: str
+    timing: str
+    features: dict[str, float]
+    score: float
+
+
 class CaseResult(BaseModel):
     """What one case produced: the culprit's rank for every system, and sleuth's other outputs."""
 
@@ -27,6 +36,7 @@ class CaseResult(BaseModel):
     culprit_in_window: bool = False
     ranks: dict[str, int | None] = Field(default_factory=dict)
     sleuth_top: list[str] = Field(default_factory=list, description="sleuth's first five candidates, best first.")
+    ranking: list[RankedCandidate] = Field(default_factory=list, description="Every candidate, best first.")
     abstained: bool = False
     confidence: float = 0.0
     named_culprit: str | None = None

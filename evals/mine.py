@@ -108,7 +108,20 @@ def _commits(host: LocalGitHost, branch: str | None) -> list[_Commit]:
 
 
 # Release-note fragments a fix adds often describe what broke ("Fixed a regression where …").
-_NOTE_PATHS = ("changelog", "news", "NEWS.d", "docs/changelog", "CHANGES.md", "CHANGES.rst", "CHANGELOG.md")
+# Towncrier-style fragment folders and single-file change logs, wherever they live, any case.
+_NOTE_PATHS = tuple(
+    f":(glob,icase){pattern}"
+    for pattern in (
+        "**/changelog*/**",
+        "**/changes/**",
+        "**/news*/**",
+        "**/*fragments/**",
+        "**/whatsnew/**",
+        "**/CHANGE*",
+        "**/NEWS*",
+        "**/HISTORY*",
+    )
+)
 
 
 def _release_notes(host: LocalGitHost, branch: str | None) -> dict[str, str]:

@@ -16,7 +16,7 @@ from sleuth.errors import SleuthError
 from sleuth.evals import baselines
 from sleuth.evals.cases import EvalCase
 from sleuth.evals.history import CaseHost, RepoHistory
-from sleuth.evals.metrics import CaseResult
+from sleuth.evals.metrics import CaseResult, RankedCandidate
 from sleuth.models import Report
 
 Mode = Literal["offline", "llm"]
@@ -51,6 +51,10 @@ def _from_report(result: CaseResult, report: Report) -> None:
     rank = baselines.rank_of(order, result.culprit)
     result.ranks["sleuth"] = rank + 1 if rank is not None and result.abstained else rank
     result.sleuth_top = order[:5]
+    result.ranking = [
+        RankedCandidate(sha=c.change.sha, timing=c.timing, features=c.features, score=c.score)
+        for c in report.candidates
+    ]
     if top is not None:
         result.confidence = top.confidence
         result.named_culprit = top.culprit_sha

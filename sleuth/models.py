@@ -200,7 +200,7 @@ class Evidence(_Model):
 
     kind: Literal["code", "blame", "log", "timing", "diff", "test"]
     summary: str
-    role: Literal["frame", "callee", "caller", "raise_site", "suspect_change", "reproduction"] | None = Field(
+    role: Literal["frame", "callee", "data", "caller", "raise_site", "suspect_change", "reproduction"] | None = Field(
         default=None, description="Where reading found it: a stack frame, or past the stack on the call path."
     )
     sha: str | None = None

@@ -15,6 +15,7 @@ from sleuth.tools.sandbox import Sandbox
 
 MAX_FALLBACK_SPAN = 40
 _CALL = re.compile(r"([A-Za-z_]\w*)\s*\(")
+_CONSTANT = re.compile(r"\b[A-Z][A-Z0-9]*_?[A-Z0-9_]{2,}\b")
 _KEYWORDS = {"if", "for", "while", "switch", "return", "catch", "function", "func", "def", "new", "print", "len"}
 _NOT_INTERESTING = set(dir(builtins)) | _KEYWORDS
 
@@ -56,7 +57,8 @@ def called_names(source: str, line: int, python: bool) -> list[str]:
 
 
 def function_span(source: str, line: int, python: bool) -> tuple[int, int]:
-    """The lines of the innermost function (or class) holding `line`; a fixed span where unknown."""
+    """The lines of the innermost function (or class) holding `line`; for braced languages the block
+    that opens on `line`; a fixed span where neither is known."""
     tree = _parse(source) if python else None
     best: tuple[int, int] | None = None
     if tree is not None:
@@ -66,7 +68,43 @@ def function_span(source: str, line: int, python: bool) -> tuple[int, int]:
                 end = node.end_lineno or node.lineno
                 if start <= line <= end and (best is None or end - start < best[1] - best[0]):
                     best = (start, end)
+    elif not python:
+        best = _bracketed_span(source, line)
     return best or (line, line + MAX_FALLBACK_SPAN)
+
+
+def _bracketed_span(source: str, line: int) -> tuple[int, int] | None:
+    """From `line` to where the brackets opened on or after it close again (strings not parsed)."""
+    lines = source.splitlines()
+    depth, opened = 0, False
+    for number in range(line, min(len(lines), line + MAX_FALLBACK_SPAN) + 1):
+        for char in lines[number - 1]:
+            if char in "{([":
+                depth, opened = depth + 1, True
+            elif char in "})]":
+                depth -= 1
+        if opened and depth <= 0:
+            return line, number
+    return None
+
+
+def statement_span(source: str, line: int, python: bool) -> tuple[int, int]:
+    """The lines of the assignment statement starting on `line` (a constant table spans several)."""
+    tree = _parse(source) if python else None
+    if tree is not None:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Assign | ast.AnnAssign) and node.lineno == line:
+                return node.lineno, node.end_lineno or node.lineno
+        return line, line
+    return _bracketed_span(source, line) or (line, line)
+
+
+def referenced_names(source: str, line: int) -> list[str]:
+    """UPPER_CASE constants the failing line reads: their definitions hold the values it fails on."""
+    lines = source.splitlines()
+    if not 0 < line <= len(lines):
+        return []
+    return [n for n in dict.fromkeys(_CONSTANT.findall(lines[line - 1])) if n not in _NOT_INTERESTING]
 
 
 def _grep(sandbox: Sandbox, pattern: str, limit: int) -> list[tuple[str, int, str]]:
@@ -93,3 +131,9 @@ def callers(sandbox: Sandbox, name: str, limit: int = 3) -> list[tuple[str, int]
     defining = re.compile(rf"\b(def|func|function|fn|class)\s+{re.escape(name)}\b")
     hits = _grep(sandbox, rf"\b{re.escape(name)}\s*\(", limit * 4)
     return [(path, line) for path, line, text in hits if not defining.search(text)][:limit]
+
+
+def data_definitions(sandbox: Sandbox, name: str, limit: int = 3) -> list[tuple[str, int]]:
+    """Where `name` is assigned (`NAME = …`, `NAME: T = …`, `const NAME = …`, `Map<…> NAME = …`)."""
+    pattern = rf"\b{re.escape(name)}\s*(:[^=]*)?=([^=]|$)"
+    return [(path, line) for path, line, _ in _grep(sandbox, pattern, limit)]

@@ -83,7 +83,8 @@ _FLAG = re.compile(r"feature[_ -]?flag|is_enabled|isEnabled|toggle|launchdarkly|
 _TRAILER = re.compile(r"^[A-Z][\w-]+: .+$|^See merge request ", re.M)
 
 
-def _path_tags(path: str) -> set[str]:
+def path_tags(path: str) -> set[str]:
+    """The one kind a path is: test, dependency, schema, infra, docs, config, or code."""
     if _TEST.search(path):
         return {"test"}
     if _DEPENDENCY.search(path):
@@ -101,15 +102,15 @@ def _path_tags(path: str) -> set[str]:
 
 def classify(change: Change) -> list[str]:
     """Return the change's category tags in TAGS order."""
-    path_tags: set[str] = set()
+    touched: set[str] = set()
     for path in change.files:
-        path_tags |= _path_tags(path)
-    tags = path_tags - {"code"}
+        touched |= path_tags(path)
+    tags = touched - {"code"}
     conventional = _CONVENTIONAL.match(change.title)
     if conventional:
         kind, scope = conventional.group(1).lower(), (conventional.group(2) or "").lower()
         tags.add("dependency" if "deps" in scope else _CONVENTIONAL_TAGS.get(kind, ""))
-    if "code" in path_tags or not path_tags:
+    if "code" in touched or not touched:
         for tag, pattern in _TITLE_TAGS:
             if pattern.search(change.title):
                 tags.add(tag)
@@ -137,14 +138,14 @@ def risk_signals(change: Change, files: list[FileChange], tags: list[str]) -> li
     added = sum(1 for f in files for line in f.added_text if _ERROR_HANDLING.match(line))
     if removed > added:
         risks.append(f"error handling removed ({removed - added} net line(s) of try/except/raise/catch)")
-    knobs = _changed_knobs([f for f in files if _path_tags(f.path) & {"code", "config", "infra"}])
+    knobs = _changed_knobs([f for f in files if path_tags(f.path) & {"code", "config", "infra"}])
     if knobs:
         risks.append("changes timeouts/retries/limits/defaults: " + ", ".join(knobs[:5]))
     if any(_FLAG.search(line) for f in files for line in f.added_text + f.removed_text):
         risks.append("touches a feature flag")
     if "schema" in tags:
         risks.append("schema or migration change")
-    configs = [f for f in change.files if "config" in _path_tags(f)]
+    configs = [f for f in change.files if "config" in path_tags(f)]
     if configs:
         risks.append("config file changed: " + ", ".join(configs[:3]))
     if "dependency" in tags:

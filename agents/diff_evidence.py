@@ -1,0 +1,177 @@
+"""Evidence in the diffs themselves: which changes touched the names and values the incident prints.
+
+bm25 over whole changes rewards shared vocabulary; these features ask a narrower question. An
+error that names a key, attribute, function or value (`KeyError: 'region'`, `reading 'amount'`,
+`has no attribute 'discount'`, `invalid value for timeout_ms: '2.5s'`) points at the change whose
+changed lines hold that exact token, and above all at the change that *removed* it: "missing X"
+errors are made by changes that took X away. Tokens are weighted by how rare they are among the
+window's diffs, so a name every change touches says little.
+"""
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sleuth.models import Change, Incident, Signals
+from sleuth.tools.enrichment import path_tags
+
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|\b\d+(?:\.\d+)?(?:ms|s|m|h|d|kb|mb|gb)\b", re.I)
+_QUOTED = re.compile(r"""['"`]([^'"`\s]{2,80})['"`]""")
+_PATHLIKE = re.compile(r"\S*[/\\]\S*")
+_COMMON = frozenset(
+    [
+        "the",
+        "and",
+        "for",
+        "with",
+        "that",
+        "this",
+        "from",
+        "not",
+        "are",
+        "was",
+        "were",
+        "has",
+        "have",
+        "had",
+        "but",
+        "into",
+        "when",
+        "then",
+        "than",
+        "line",
+        "file",
+        "traceback",
+        "most",
+        "recent",
+        "call",
+        "last",
+        "error",
+        "exception",
+        "self",
+        "none",
+        "null",
+        "true",
+        "false",
+        "return",
+        "def",
+        "class",
+        "import",
+        "raise",
+        "undefined",
+        "cannot",
+        "read",
+        "properties",
+        "reading",
+        "value",
+        "values",
+        "type",
+        "object",
+        "module",
+        "function",
+        "failed",
+        "request",
+        "at",
+        "in",
+        "of",
+        "is",
+        "to",
+        "a",
+        "an",
+        "it",
+        "on",
+        "by",
+        "or",
+        "be",
+        "as",
+        "if",
+        "else",
+        "new",
+        "var",
+        "let",
+        "const",
+        "int",
+        "long",
+        "str",
+        "dict",
+        "list",
+        "string",
+        "get",
+        "set",
+        "main",
+        "args",
+        "node",
+        "java",
+        "lang",
+        "util",
+    ]
+)
+MESSAGE_WEIGHT = 2.0  # a token the error message itself names counts double
+
+
+@dataclass(frozen=True)
+class DiffTokens:
+    """The identifiers and literals a change's diff adds and removes."""
+
+    added: frozenset[str]
+    removed: frozenset[str]
+
+    @property
+    def changed(self) -> frozenset[str]:
+        return self.added | self.removed
+
+
+def _words(text: str) -> set[str]:
+    words = {w for w in _WORD.findall(text) if len(w) >= 3 and w.lower() not in _COMMON}
+    words.update(q for q in _QUOTED.findall(text) if q.lower() not in _COMMON)
+    return words
+
+
+def diff_tokens(diff: str) -> DiffTokens:
+    """Tokens on the added and removed lines of a unified diff (headers skipped)."""
+    added: set[str] = set()
+    removed: set[str] = set()
+    for line in diff.splitlines():
+        if line.startswith("+") and not line.startswith("+++"):
+            added |= _words(line[1:])
+        elif line.startswith("-") and not line.startswith("---"):
+            removed |= _words(line[1:])
+    return DiffTokens(frozenset(added), frozenset(removed))
+
+
+def incident_terms(incident: Incident, signals: Signals) -> dict[str, float]:
+    """The tokens the incident names, with the error messages' own tokens weighted up. Paths are dropped."""
+    terms: dict[str, float] = {}
+    text = _PATHLIKE.sub(" ", incident.text())
+    for word in _words(text):
+        terms[word] = 1.0
+    for exc in signals.exceptions:
+        for word in _words(_PATHLIKE.sub(" ", exc.message or "")):
+            terms[word] = MESSAGE_WEIGHT
+    return terms
+
+
+def mention_features(tokens: Sequence[DiffTokens], terms: dict[str, float]) -> list[dict[str, float]]:
+    """Per change: `diff_mentions` (incident tokens on its changed lines) and `removed_mentions`
+    (incident tokens it removed and did not add back), each IDF-weighted and scaled to the window's best."""
+    n = len(tokens)
+    document_frequency = {term: sum(term in t.changed for t in tokens) for term in terms}
+    idf = {term: math.log(1 + n / (1 + df)) * terms[term] for term, df in document_frequency.items() if df}
+    mentions = [sum(idf.get(term, 0.0) for term in t.changed & idf.keys()) for t in tokens]
+    removed = [sum(idf.get(term, 0.0) for term in (t.removed - t.added) & idf.keys()) for t in tokens]
+    top_mentions = max(mentions, default=0.0) or 1.0
+    top_removed = max(removed, default=0.0) or 1.0
+    return [
+        {"diff_mentions": m / top_mentions, "removed_mentions": r / top_removed}
+        for m, r in zip(mentions, removed, strict=True)
+    ]
+
+
+def inert_features(change: Change) -> dict[str, float]:
+    """`docs_only` / `tests_only`: the change touches only documentation / only tests, not running code."""
+    kinds = set().union(*(path_tags(path) for path in change.files)) if change.files else set()
+    return {
+        "docs_only": 1.0 if kinds and kinds <= {"docs"} else 0.0,
+        "tests_only": 1.0 if kinds and kinds <= {"test"} else 0.0,
+    }

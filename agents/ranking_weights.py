@@ -1,0 +1,56 @@
+"""The fusion weights of the deterministic ranker: hand-set priors, and weights learned from past incidents.
+
+`ranking_weights.json` (next to this module) is written by `sleuth eval fit` from eval runs on
+training suites; it records which suites it learned from, so a report can say it never tuned on the
+suite it reports. Features missing from the file keep their prior. `SLEUTH_RANKING_WEIGHTS=FILE`
+swaps in another learned file (how an eval compares two fits) without touching the shipped one.
+"""
+
+import json
+import os
+from functools import cache
+from pathlib import Path
+
+from sleuth.errors import SleuthError
+
+# Priors: blame of the failing line is the strongest evidence a change is involved; reading past the
+# stack (call_path) next; removing a name the error says is missing is close behind. Shared files,
+# words and recency break ties; changes to docs or tests alone cannot change what production runs.
+PRIOR = {
+    "blame_frame_line": 3.0,
+    "blame_near_frames": 1.5,
+    "call_path": 2.0,
+    "frame_file_overlap": 1.0,
+    "removed_mentions": 1.5,
+    "diff_mentions": 1.0,
+    "lexical": 1.2,
+    "semantic": 0.8,
+    "recency": 0.6,
+    "docs_only": -1.0,
+    "tests_only": -0.5,
+}
+SHIPPED_WEIGHTS = Path(__file__).with_name("ranking_weights.json")
+WEIGHTS_ENV = "SLEUTH_RANKING_WEIGHTS"
+
+
+def fusion_weights() -> dict[str, float]:
+    """The weights in force: the learned file's (or $SLEUTH_RANKING_WEIGHTS's) over the priors."""
+    override = os.environ.get(WEIGHTS_ENV)
+    return dict(_load(Path(override) if override else SHIPPED_WEIGHTS))
+
+
+@cache
+def _load(path: Path) -> tuple[tuple[str, float], ...]:
+    if not path.exists():
+        if path == SHIPPED_WEIGHTS:
+            return tuple(PRIOR.items())
+        raise SleuthError(f"ranking weights file {path} does not exist", hint=f"unset {WEIGHTS_ENV} or fix the path")
+    try:
+        learned = json.loads(path.read_text())["weights"]
+        merged = {**PRIOR, **{str(k): float(v) for k, v in learned.items()}}
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise SleuthError(
+            f"ranking weights file {path} is not a `sleuth eval fit` output ({exc})",
+            hint="regenerate it with `sleuth eval fit RUN.json --out FILE`",
+        ) from None
+    return tuple(merged.items())
