@@ -33,10 +33,24 @@ SHIPPED_WEIGHTS = Path(__file__).with_name("ranking_weights.json")
 WEIGHTS_ENV = "SLEUTH_RANKING_WEIGHTS"
 
 
+def _weights_path() -> Path:
+    override = os.environ.get(WEIGHTS_ENV)
+    return Path(override) if override else SHIPPED_WEIGHTS
+
+
 def fusion_weights() -> dict[str, float]:
     """The weights in force: the learned file's (or $SLEUTH_RANKING_WEIGHTS's) over the priors."""
-    override = os.environ.get(WEIGHTS_ENV)
-    return dict(_load(Path(override) if override else SHIPPED_WEIGHTS))
+    return dict(_load(_weights_path()))
+
+
+def weights_source() -> dict[str, object]:
+    """Which weights are in force and the suites they were learned from (none: the priors)."""
+    path = _weights_path()
+    fusion_weights()  # a broken file fails here, with its hint
+    if not path.exists():
+        return {"file": None, "trained_on": []}
+    trained_on = json.loads(path.read_text()).get("trained_on", [])
+    return {"file": str(path), "trained_on": [s.get("suite") for s in trained_on if isinstance(s, dict)]}
 
 
 @cache

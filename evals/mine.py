@@ -18,7 +18,7 @@ from sleuth.errors import SleuthError
 from sleuth.evals.cases import dump_cases
 from sleuth.evals.history import RepoHistory
 from sleuth.evals.scrub import is_strict, long_enough, scrub
-from sleuth.models import Change
+from sleuth.models import Change, as_utc
 from sleuth.tools.git_cli import run_git
 from sleuth.tools.local_git import LocalGitHost, blame_lines
 
@@ -321,7 +321,7 @@ def mine_repository(
                 **({"branch": branch} if branch else {}),
                 "incident": {
                     "description": symptom,
-                    "started_at": started_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    "started_at": as_utc(started_at).strftime("%Y-%m-%dT%H:%M:%SZ"),
                     "service": service or name,
                 },
                 "window_days": window_days,

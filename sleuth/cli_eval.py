@@ -18,11 +18,16 @@ def run(
     workers: Annotated[int, typer.Option(min=1, max=64, help="Cases investigated in parallel.")] = 2,
     out: Annotated[Path, typer.Option(help="Directory for the JSON record and Markdown table.")] = Path("eval-runs"),
     suite: Annotated[str | None, typer.Option(help="Suite name (default: the file's name).")] = None,
+    weights: Annotated[
+        Path | None, typer.Option(help="Fusion weights from `sleuth eval fit` (default: the shipped ones).")
+    ] = None,
 ) -> None:
     """Investigate every case as of its start time, with the four baselines on the same cases."""
+    import os
     import time
     from datetime import UTC, datetime
 
+    from sleuth.agents.ranking_weights import WEIGHTS_ENV, weights_source
     from sleuth.config import load_settings
     from sleuth.evals.cases import load_cases
     from sleuth.evals.metrics import CaseResult
@@ -31,7 +36,10 @@ def run(
 
     if mode not in ("offline", "llm"):
         fail(f"--mode must be offline or llm, not {mode!r}")
+    if weights is not None:
+        os.environ[WEIGHTS_ENV] = str(weights.resolve())
     try:
+        source = weights_source()
         cases = load_cases(cases_file)
         settings = load_settings()
         console.print(f"{len(cases)} cases from {cases_file}; {workers} workers; mode {mode}")
@@ -49,11 +57,14 @@ def run(
             named = cases_file.resolve().parent.name if cases_file.stem == "cases" else cases_file.stem
             suite = named.strip(".") or "cases"
         record = build_record(suite, cases_file, mode, model, workers, results, started_at, time.monotonic() - clock)
+        record["ranking_weights"] = {**source, "held_out": suite not in source["trained_on"]}
         json_path, md_path = write_record(record, out)
     except SleuthError as exc:
         fail(str(exc))
     console.print(markdown(record), highlight=False, markup=False, soft_wrap=True)
     console.print(f"Record: {json_path}\nTable: {md_path}")
+    if not record["ranking_weights"]["held_out"]:
+        console.print(f"[yellow]note:[/] the ranking weights were fit on suite {suite!r}: not a held-out measurement")
 
 
 @app.command("report")
@@ -76,6 +87,36 @@ def report(
     console.print(text, markup=False, soft_wrap=True)
     written = plot_records(records, plots or record_file.parent / f"{record_file.stem}-plots")
     console.print("Plots: " + ", ".join(str(p) for p in written))
+
+
+@app.command("fit")
+def fit(
+    records: Annotated[list[Path], typer.Argument(help="Run records of the training suites (`sleuth eval run`).")],
+    out: Annotated[Path, typer.Option(help="Where to write the learned weights (JSON).")],
+    strength: Annotated[float, typer.Option(min=0.0, help="Pull toward the hand-set priors (0: none).")] = 1.0,
+) -> None:
+    """Learn the ranker's fusion weights from training suites' runs; report them on other suites."""
+    import json
+
+    from sleuth.evals.fusion import fit_record, fit_weights, training_suites
+    from sleuth.evals.metrics import CaseResult
+    from sleuth.evals.record import load_record
+
+    try:
+        loaded = [(path, load_record(path)) for path in records]
+        results = [CaseResult.model_validate(case) for _, record in loaded for case in record["cases"]]
+        learned = fit_weights(results, strength)
+    except SleuthError as exc:
+        fail(str(exc))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(fit_record(learned, training_suites(loaded), strength), indent=2) + "\n")
+    console.print(
+        f"{learned.cases} training cases, {learned.pairs} pairs; training MRR "
+        f"{learned.train_mrr_prior:.3f} (priors) -> {learned.train_mrr_learned:.3f} (learned)\n"
+        + "\n".join(f"  {name:20} {weight:+.3f}" for name, weight in learned.weights.items())
+        + f"\nWeights: {out}",
+        highlight=False,
+    )
 
 
 @app.command("mine")

@@ -93,7 +93,7 @@ def build_history(root: Path, merge: bool) -> dict[str, str]:
         {"config.py": "SECTIONS = {}\n\ndef section(name):\n    return SECTIONS.get(name, {})\n"},
         "Handle empty sections",
         "Regressed in #102: an empty settings section now raises KeyError while loading the project settings file.",
-        day(15),
+        "2026-03-15T10:00:00-08:00",  # committed in California: the case must start at 18:00 UTC, not 10:00
         merge,
         106,
     )
@@ -161,6 +161,7 @@ def test_mine_resolves_culprits_and_applies_the_leakage_rules(tmp_path: Path, me
         ):
             assert leaked not in text
         assert case.incident.started_at.isoformat().startswith("2026-03-1")
+    assert cases[history["parse"]].incident.started_at.isoformat() == "2026-03-15T17:59:59+00:00"
     assert "uploader now hangs" in cases[history["retry"]].incident.description
     assert "strict" not in cases[history["retry"]].tags  # "uploads" is in the culprit's title and the symptom
     assert "strict" in cases[history["cache"]].tags  # no word of "Cache compiled templates" survives

@@ -1,0 +1,127 @@
+"""`sleuth eval fit`: learn the ranker's fusion weights from eval runs on training suites.
+
+A pairwise logistic model (RankNet with a linear scorer): in every case, the culprit should
+outscore each other shipped candidate. Each case weighs the same however big its window, and the
+weights are pulled toward the hand-set priors (a Gaussian prior, `strength`), so a feature the
+training suites never exercise (no stack traces in mined history, say) keeps its prior instead of
+collapsing to zero. scipy's L-BFGS-B does the fitting; signs are bounded where the prior's sign is
+the feature's meaning (evidence can only count for a change, docs/tests-only only against it).
+"""
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sleuth.agents.ranking_weights import PRIOR
+from sleuth.errors import SleuthError
+from sleuth.evals.metrics import CaseResult
+
+# Features not fused by weight: reproduction overrides the ranking outright.
+EXCLUDED = ("reproduced",)
+DEFAULT_STRENGTH = 1.0
+
+
+@dataclass
+class Fit:
+    """Learned weights, and how well the priors and the learned weights rank the training cases."""
+
+    weights: dict[str, float]
+    cases: int
+    pairs: int
+    train_mrr_prior: float
+    train_mrr_learned: float
+
+
+def _vector(features: dict[str, float], names: list[str]) -> list[float]:
+    return [features.get(name, 0.0) for name in names]
+
+
+def _pairs(results: list[CaseResult], names: list[str]) -> list[list[list[float]]]:
+    """Per usable case, the culprit-minus-other feature differences against every other shipped candidate."""
+    cases = []
+    for result in results:
+        live = [c for c in result.ranking if c.timing != "not_shipped"]
+        culprit = next((c for c in live if c.sha == result.culprit), None)
+        if culprit is None or len(live) < 2:
+            continue
+        mine = _vector(culprit.features, names)
+        cases.append(
+            [[a - b for a, b in zip(mine, _vector(c.features, names), strict=True)] for c in live if c is not culprit]
+        )
+    return cases
+
+
+def _mrr(results: list[CaseResult], weights: dict[str, float]) -> float:
+    """Mean reciprocal rank of the culprit among shipped candidates under these weights (ties: worst place)."""
+    total, count = 0.0, 0
+    for result in results:
+        live = [c for c in result.ranking if c.timing != "not_shipped"]
+        scores = {c.sha: sum(weights.get(k, 0.0) * v for k, v in c.features.items()) for c in live}
+        if result.culprit not in scores:
+            continue
+        mine = scores[result.culprit]
+        total += 1.0 / (1 + sum(1 for sha, s in scores.items() if sha != result.culprit and s >= mine))
+        count += 1
+    return round(total / count, 4) if count else 0.0
+
+
+def fit_weights(results: list[CaseResult], strength: float = DEFAULT_STRENGTH) -> Fit:
+    """Fit the fusion weights to the training results (MAP, pairwise logistic loss, Gaussian prior)."""
+    import numpy as np
+    from scipy.optimize import minimize
+
+    names = sorted({name for r in results for c in r.ranking for name in c.features} - set(EXCLUDED) | set(PRIOR))
+    per_case = _pairs(results, names)
+    if not per_case:
+        raise SleuthError(
+            "no training case has its culprit among two or more shipped candidates",
+            hint="fit on eval runs of suites with culprits inside the window",
+        )
+    prior = np.array([PRIOR.get(name, 0.0) for name in names])
+    blocks = [np.array(pairs) for pairs in per_case]
+
+    def loss(w: Any) -> tuple[float, Any]:
+        value = 0.5 * strength * float(np.sum((w - prior) ** 2))
+        gradient = strength * (w - prior)
+        for diffs in blocks:  # each case counts once: its pairs' mean loss
+            margins = diffs @ w
+            value += float(np.mean(np.logaddexp(0.0, -margins)))
+            gradient -= diffs.T @ (1.0 / (1.0 + np.exp(margins))) / len(diffs)
+        return value, gradient
+
+    bounds = [(None, 0.0) if p < 0 else (0.0, None) if p > 0 else (None, None) for p in prior]
+    solution = minimize(loss, prior, jac=True, method="L-BFGS-B", bounds=bounds)
+    learned = {name: round(float(w), 4) for name, w in zip(names, solution.x, strict=True)}
+    return Fit(
+        weights=learned,
+        cases=len(per_case),
+        pairs=sum(len(pairs) for pairs in per_case),
+        train_mrr_prior=_mrr(results, PRIOR),
+        train_mrr_learned=_mrr(results, learned),
+    )
+
+
+def fit_record(fit: Fit, suites: list[dict[str, Any]], strength: float) -> dict[str, Any]:
+    """The JSON `ranking_weights.json` holds: the weights and what they were learned from."""
+    return {
+        "weights": fit.weights,
+        "prior": dict(PRIOR),
+        "prior_strength": strength,
+        "trained_on": suites,
+        "training_cases": fit.cases,
+        "training_pairs": fit.pairs,
+        "train_mrr": {"prior": fit.train_mrr_prior, "learned": fit.train_mrr_learned},
+    }
+
+
+def training_suites(records: list[tuple[Path, dict[str, Any]]]) -> list[dict[str, Any]]:
+    """Which suites (name, cases, sleuth commit) a fit learned from, for the weights file's provenance."""
+    return [
+        {
+            "suite": record.get("suite"),
+            "cases": len(record.get("cases", [])),
+            "sleuth": record.get("sleuth", {}),
+            "record": path.name,
+        }
+        for path, record in records
+    ]

@@ -1,0 +1,148 @@
+"""Ranking evidence from diffs, learned fusion weights, and reading data the failing line reads."""
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from sleuth.agents import ranking_weights
+from sleuth.agents.diff_evidence import diff_tokens, incident_terms, inert_features, mention_features
+from sleuth.agents.plan import plan
+from sleuth.errors import SleuthError
+from sleuth.evals.fusion import fit_weights
+from sleuth.evals.metrics import CaseResult, RankedCandidate
+from sleuth.models import Change, Incident
+from sleuth.tools.call_path import function_span, referenced_names, statement_span
+
+RENAME = """--- a/app/pricing.py
++++ b/app/pricing.py
+@@ -10,2 +10,2 @@
+-def discount(total, code):
++def apply_discount(total, code):
+"""
+LOGGING = """--- a/app/handlers.py
++++ b/app/handlers.py
+@@ -1,0 +2,3 @@
++import logging
++log = logging.getLogger(__name__)
++    total = pricing.discount(total, code)  # unchanged call, re-indented
+"""
+CONFIG = """--- a/config/settings.json
++++ b/config/settings.json
+@@ -2 +2 @@
+-  "timeout_ms": 2500,
++  "timeout_ms": "2.5s",
+"""
+
+
+WHEN = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def _incident(logs: str) -> Incident:
+    return Incident(title="checkout fails", logs=logs, started_at=datetime(2026, 1, 1, tzinfo=UTC))
+
+
+def test_the_change_that_removed_the_missing_name_leads_removed_mentions() -> None:
+    incident = _incident(
+        'Traceback (most recent call last):\n  File "/srv/app/handlers.py", line 15, in checkout\n'
+        "    total = pricing.discount(total, code)\nAttributeError: module 'app.pricing' has no attribute 'discount'\n"
+    )
+    terms = incident_terms(incident, plan(incident))
+    assert terms["discount"] == 2.0  # named by the error message itself
+    assert "srv" not in terms and "handlers" not in terms  # paths are the frames' business, not the diffs'
+    features = mention_features([diff_tokens(RENAME), diff_tokens(LOGGING), diff_tokens(CONFIG)], terms)
+    assert features[0]["removed_mentions"] == 1.0
+    assert features[1]["removed_mentions"] == 0.0 and features[1]["diff_mentions"] > 0  # mentions, removes nothing
+    assert features[2] == {"diff_mentions": 0.0, "removed_mentions": 0.0}
+
+
+def test_a_config_value_the_error_prints_points_at_the_change_that_set_it() -> None:
+    incident = _incident("app.config.ConfigError: invalid value for timeout_ms: '2.5s'\n")
+    features = mention_features([diff_tokens(RENAME), diff_tokens(CONFIG)], incident_terms(incident, plan(incident)))
+    assert features[1]["diff_mentions"] == 1.0 and features[0]["diff_mentions"] == 0.0
+    assert {"timeout_ms", "2.5s"} <= diff_tokens(CONFIG).added
+
+
+def test_docs_and_tests_only_changes_are_marked_inert() -> None:
+    def change(*files: str) -> Change:
+        return Change(
+            repo="r", sha="a" * 40, title="t", author="a", committed_at=WHEN, merged_at=WHEN, files=list(files)
+        )
+
+    assert inert_features(change("README.md", "docs/ops.rst")) == {"docs_only": 1.0, "tests_only": 0.0}
+    assert inert_features(change("tests/test_x.py")) == {"docs_only": 0.0, "tests_only": 1.0}
+    assert inert_features(change("README.md", "app/x.py")) == {"docs_only": 0.0, "tests_only": 0.0}
+
+
+def _case(culprit_features: dict[str, float], others: list[dict[str, float]], case_id: str = "c") -> CaseResult:
+    ranking = [RankedCandidate(sha="c" * 40, timing="merged_before", features=culprit_features, score=0.0)]
+    ranking += [
+        RankedCandidate(sha=f"{i:040d}", timing="merged_before", features=features, score=0.0)
+        for i, features in enumerate(others)
+    ]
+    return CaseResult(id=case_id, culprit="c" * 40, ranking=ranking)
+
+
+def test_fit_learns_what_separates_culprits_and_keeps_priors_for_unseen_features() -> None:
+    # Culprits carry the words (lexical) but are older than the distractors (recency): under the
+    # priors recency wins sometimes; the fit must raise lexical and lower recency.
+    results = [
+        _case(
+            {"lexical": 0.6, "recency": 0.2},
+            [{"lexical": 0.3, "recency": 1.0}, {"lexical": 0.0, "recency": 0.5}],
+            f"c{i}",
+        )
+        for i in range(6)
+    ]
+    fit = fit_weights(results)
+    prior = ranking_weights.PRIOR
+    assert fit.weights["lexical"] > prior["lexical"] and fit.weights["recency"] < prior["recency"]
+    assert fit.weights["blame_frame_line"] == prior["blame_frame_line"]  # never seen: stays at its prior
+    assert fit.train_mrr_learned == 1.0 and fit.train_mrr_prior < 1.0
+    assert fit.cases == 6 and fit.pairs == 12
+
+
+def test_fit_refuses_runs_without_a_usable_case() -> None:
+    with pytest.raises(SleuthError, match="no training case"):
+        fit_weights([_case({"lexical": 1.0}, [])])
+
+
+def test_a_learned_weights_file_overrides_priors_and_a_broken_one_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    learned = tmp_path / "w.json"
+    learned.write_text(json.dumps({"weights": {"lexical": 2.5}, "trained_on": [{"suite": "pip"}]}))
+    monkeypatch.setenv(ranking_weights.WEIGHTS_ENV, str(learned))
+    weights = ranking_weights.fusion_weights()
+    assert weights["lexical"] == 2.5 and weights["recency"] == ranking_weights.PRIOR["recency"]
+    assert ranking_weights.weights_source() == {"file": str(learned), "trained_on": ["pip"]}
+    broken = tmp_path / "broken.json"
+    broken.write_text("[1, 2]")
+    monkeypatch.setenv(ranking_weights.WEIGHTS_ENV, str(broken))
+    with pytest.raises(SleuthError, match="not a `sleuth eval fit` output"):
+        ranking_weights.fusion_weights()
+    monkeypatch.setenv(ranking_weights.WEIGHTS_ENV, str(tmp_path / "missing.json"))
+    with pytest.raises(SleuthError, match="does not exist"):
+        ranking_weights.fusion_weights()
+
+
+JAVA = """public final class Plans {
+    private static final Map<String, Long> RATES = Map.of(
+        "starter", 150L,
+        "pro", 90L
+    );
+
+    public static long rateFor(String plan) {
+        return RATES.get(plan);
+    }
+}
+"""
+
+
+def test_reading_follows_a_constant_the_failing_line_reads_to_its_whole_definition() -> None:
+    assert referenced_names(JAVA, 8) == ["RATES"]
+    assert statement_span(JAVA, 2, python=False) == (2, 5)
+    assert function_span(JAVA, 7, python=False) == (7, 9)  # the braced block, not a fixed 40 lines
+    python = "RATES = {\n    'a': 1,\n}\n\ndef rate(k):\n    return RATES[k]\n"
+    assert referenced_names(python, 6) == ["RATES"] and statement_span(python, 1, python=True) == (1, 3)
