@@ -16,6 +16,7 @@ from functools import partial
 from typing import Literal
 
 from unidiff import PatchSet
+from unidiff.errors import UnidiffParseError
 
 from sleuth.models import FixProposal, Hypothesis, Signals, TestRun
 from sleuth.tools.sandbox import Sandbox
@@ -48,9 +49,13 @@ def _origin_lines(sandbox: Sandbox, path: str, line: int, culprit: str) -> set[i
 def select_hunks(diff: str, path: str, origin_lines: set[int]) -> str:
     """Return a patch with the culprit's hunks in `path` that added any of origin_lines.
 
-    With no origin lines known, every hunk of `path` is kept.
+    With no origin lines known, every hunk of `path` is kept. A diff unidiff cannot parse (a file's
+    diff cut at the size cap, say) gives no hunks: no fix is drafted rather than a wrong one.
     """
-    patch = PatchSet(diff)
+    try:
+        patch = PatchSet(diff)
+    except UnidiffParseError:
+        return ""
     kept = []
     for patched in patch:
         if patched.path != path:

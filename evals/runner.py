@@ -5,6 +5,7 @@ The investigator gets the incident (no truth, no id), the deploys made before th
 (the work is git and test subprocesses); cases on one repository share its `RepoHistory`.
 """
 
+import logging
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -19,6 +20,7 @@ from sleuth.evals.history import CaseHost, RepoHistory
 from sleuth.evals.metrics import CaseResult, RankedCandidate
 from sleuth.models import Report
 
+log = logging.getLogger(__name__)
 Mode = Literal["offline", "llm"]
 # Nodes whose time is mostly test execution, which the speed target excludes.
 _TEST_NODES = ("confirm_culprit", "draft_fix")
@@ -126,6 +128,11 @@ def _run_case(case: EvalCase, culprit: str | None, history: RepoHistory, setting
         )
     except SleuthError as exc:  # counts as a miss for sleuth; the baselines' ranks stand
         result.error = str(exc)
+        result.seconds = round(time.monotonic() - investigated, 3)
+        return result
+    except Exception as exc:  # a crash on one case is a finding for that case, not the end of the run
+        log.exception("case %s: the investigation crashed", case.id)
+        result.error = f"crash: {type(exc).__name__}: {exc}"
         result.seconds = round(time.monotonic() - investigated, 3)
         return result
     result.seconds = round(time.monotonic() - investigated, 3)

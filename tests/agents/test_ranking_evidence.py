@@ -146,3 +146,12 @@ def test_reading_follows_a_constant_the_failing_line_reads_to_its_whole_definiti
     assert function_span(JAVA, 7, python=False) == (7, 9)  # the braced block, not a fixed 40 lines
     python = "RATES = {\n    'a': 1,\n}\n\ndef rate(k):\n    return RATES[k]\n"
     assert referenced_names(python, 6) == ["RATES"] and statement_span(python, 1, python=True) == (1, 3)
+
+
+def test_a_diff_unidiff_cannot_parse_drafts_no_fix_instead_of_crashing() -> None:
+    from sleuth.agents.draft_fix import select_hunks
+
+    cut = "--- a/x.py\n+++ b/x.py\n\\ No newline at end of file\n"  # a file's diff cut at the size cap
+    assert select_hunks(cut, "x.py", set()) == ""
+    whole = "--- a/x.py\n+++ b/x.py\n@@ -1 +1 @@\n-a = 1\n+a = 2\n"
+    assert "+a = 2" in select_hunks(whole, "x.py", set())
