@@ -33,7 +33,9 @@ def confidence(candidate: Candidate, runner_up: Candidate | None) -> float:
     return round(max(0.01, min(0.97, value)), 2)
 
 
-def rerank_by_reading(candidates: list[Candidate], evidence: list[Evidence]) -> list[Candidate]:
+def rerank_by_reading(
+    candidates: list[Candidate], evidence: list[Evidence], weights: dict[str, float] | None = None
+) -> list[Candidate]:
     """Add the call-path feature reading found (changes that last touched code the failing lines reach) and re-rank."""
     strength: dict[str, float] = {}
     where: dict[str, str] = {}
@@ -42,7 +44,7 @@ def rerank_by_reading(candidates: list[Candidate], evidence: list[Evidence]) -> 
         if item.sha and role_strength > strength.get(item.sha, 0.0):
             strength[item.sha] = role_strength
             where[item.sha] = f"{item.path}:{item.line}"
-    weight = fusion_weights()["call_path"]
+    weight = (weights or fusion_weights())["call_path"]
     updated = []
     for candidate in candidates:
         value = strength.get(candidate.change.sha, 0.0)

@@ -12,6 +12,7 @@ from sleuth.agents.context import InvestigationContext
 from sleuth.agents.draft_fix import draft_fix
 from sleuth.agents.hypothesize import LOW_CONFIDENCE, hypothesize, promote_reproduced, rerank_by_reading
 from sleuth.agents.plan import plan
+from sleuth.agents.ranking_weights import fusion_weights
 from sleuth.agents.report import build_report
 from sleuth.agents.search_changes import search_changes
 from sleuth.errors import SleuthError
@@ -60,6 +61,7 @@ def search_changes_node(state: State, runtime: Ctx) -> State:
         state["window_days"],
         state.get("deploys", []),
         runtime.context.index,
+        fusion_weights(runtime.context.settings.ranking_weights),
     )
     if not result.candidates:
         raise SleuthError(
@@ -100,7 +102,9 @@ def hypothesize_node(state: State, runtime: Ctx) -> State:
     """Rank explanations from the evidence so far."""
     started = time.monotonic()
     evidence = state.get("evidence", [])
-    candidates = rerank_by_reading(state["candidates"], evidence)
+    candidates = rerank_by_reading(
+        state["candidates"], evidence, fusion_weights(runtime.context.settings.ranking_weights)
+    )
     hypotheses = hypothesize(candidates, state["signals"], evidence)
     top = hypotheses[0]
     name = top.culprit_sha[:10] if top.culprit_sha else "no code change"

@@ -2,12 +2,11 @@
 
 `ranking_weights.json` (next to this module) is written by `sleuth eval fit` from eval runs on
 training suites; it records which suites it learned from, so a report can say it never tuned on the
-suite it reports. Features missing from the file keep their prior. `SLEUTH_RANKING_WEIGHTS=FILE`
-swaps in another learned file (how an eval compares two fits) without touching the shipped one.
+suite it reports. Features missing from the file keep their prior. The `ranking_weights` setting
+(or `sleuth eval run --weights`) swaps in another learned file without touching the shipped one.
 """
 
 import json
-import os
 from functools import cache
 from pathlib import Path
 
@@ -30,23 +29,17 @@ PRIOR = {
     "tests_only": -0.5,
 }
 SHIPPED_WEIGHTS = Path(__file__).with_name("ranking_weights.json")
-WEIGHTS_ENV = "SLEUTH_RANKING_WEIGHTS"
 
 
-def _weights_path() -> Path:
-    override = os.environ.get(WEIGHTS_ENV)
-    return Path(override) if override else SHIPPED_WEIGHTS
+def fusion_weights(path: Path | None = None) -> dict[str, float]:
+    """The weights in force: the learned file's (`path`, else the shipped one) over the priors."""
+    return dict(_load(path or SHIPPED_WEIGHTS))
 
 
-def fusion_weights() -> dict[str, float]:
-    """The weights in force: the learned file's (or $SLEUTH_RANKING_WEIGHTS's) over the priors."""
-    return dict(_load(_weights_path()))
-
-
-def weights_source() -> dict[str, object]:
+def weights_source(path: Path | None = None) -> dict[str, object]:
     """Which weights are in force and the suites they were learned from (none: the priors)."""
-    path = _weights_path()
-    fusion_weights()  # a broken file fails here, with its hint
+    path = path or SHIPPED_WEIGHTS
+    fusion_weights(path)  # a broken file fails here, with its hint
     if not path.exists():
         return {"file": None, "trained_on": []}
     trained_on = json.loads(path.read_text()).get("trained_on", [])
@@ -58,7 +51,9 @@ def _load(path: Path) -> tuple[tuple[str, float], ...]:
     if not path.exists():
         if path == SHIPPED_WEIGHTS:
             return tuple(PRIOR.items())
-        raise SleuthError(f"ranking weights file {path} does not exist", hint=f"unset {WEIGHTS_ENV} or fix the path")
+        raise SleuthError(
+            f"ranking weights file {path} does not exist", hint="fix the ranking_weights setting or --weights"
+        )
     try:
         learned = json.loads(path.read_text())["weights"]
         merged = {**PRIOR, **{str(k): float(v) for k, v in learned.items()}}

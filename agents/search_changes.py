@@ -82,6 +82,7 @@ def search_changes(
     window_days: int,
     deploys: list[Deploy],
     index: ChangeIndex | None = None,
+    weights: dict[str, float] | None = None,
 ) -> SearchResult:
     """Return the candidate changes of the window, ranked, each with its feature values."""
     signals = map_frames(signals, host.list_files(ref))
@@ -126,7 +127,7 @@ def search_changes(
     mentions = mention_features(
         [diff_tokens(host.diff(c.sha)[:DIFF_CHARS_FOR_TEXT]) for c in changes], incident_terms(incident, signals)
     )
-    weights = fusion_weights()
+    weights = weights or fusion_weights()
     candidates = []
     for position, change in enumerate(changes):
         shipped_at = shipped.get(change.sha)

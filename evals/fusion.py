@@ -1,7 +1,8 @@
 """`sleuth eval fit`: learn the ranker's fusion weights from eval runs on training suites.
 
-A pairwise logistic model (RankNet with a linear scorer): in every case, the culprit should
-outscore each other shipped candidate. Each case weighs the same however big its window, and the
+A listwise softmax model (ListNet's top-one loss with a linear scorer): in every case, the culprit
+should take the probability mass among the shipped candidates, which is what top-1 and MRR reward.
+Each case weighs the same however big its window, and the
 weights are pulled toward the hand-set priors (a Gaussian prior, `strength`), so a feature the
 training suites never exercise (no stack traces in mined history, say) keeps its prior instead of
 collapsing to zero. scipy's L-BFGS-B does the fitting; signs are bounded where the prior's sign is
@@ -36,18 +37,14 @@ def _vector(features: dict[str, float], names: list[str]) -> list[float]:
     return [features.get(name, 0.0) for name in names]
 
 
-def _pairs(results: list[CaseResult], names: list[str]) -> list[list[list[float]]]:
-    """Per usable case, the culprit-minus-other feature differences against every other shipped candidate."""
+def _case_matrices(results: list[CaseResult], names: list[str]) -> list[tuple[list[list[float]], int]]:
+    """Per usable case, the shipped candidates' feature rows and the culprit's row index."""
     cases = []
     for result in results:
         live = [c for c in result.ranking if c.timing != "not_shipped"]
-        culprit = next((c for c in live if c.sha == result.culprit), None)
-        if culprit is None or len(live) < 2:
-            continue
-        mine = _vector(culprit.features, names)
-        cases.append(
-            [[a - b for a, b in zip(mine, _vector(c.features, names), strict=True)] for c in live if c is not culprit]
-        )
+        shas = [c.sha for c in live]
+        if result.culprit in shas and len(live) >= 2:
+            cases.append(([_vector(c.features, names) for c in live], shas.index(result.culprit)))
     return cases
 
 
@@ -66,27 +63,30 @@ def _mrr(results: list[CaseResult], weights: dict[str, float]) -> float:
 
 
 def fit_weights(results: list[CaseResult], strength: float = DEFAULT_STRENGTH) -> Fit:
-    """Fit the fusion weights to the training results (MAP, pairwise logistic loss, Gaussian prior)."""
+    """Fit the fusion weights to the training results (MAP: listwise softmax loss, Gaussian prior)."""
     import numpy as np
     from scipy.optimize import minimize
 
     names = sorted({name for r in results for c in r.ranking for name in c.features} - set(EXCLUDED) | set(PRIOR))
-    per_case = _pairs(results, names)
+    per_case = _case_matrices(results, names)
     if not per_case:
         raise SleuthError(
             "no training case has its culprit among two or more shipped candidates",
             hint="fit on eval runs of suites with culprits inside the window",
         )
     prior = np.array([PRIOR.get(name, 0.0) for name in names])
-    blocks = [np.array(pairs) for pairs in per_case]
+    blocks = [(np.array(rows), culprit) for rows, culprit in per_case]
 
     def loss(w: Any) -> tuple[float, Any]:
         value = 0.5 * strength * float(np.sum((w - prior) ** 2))
         gradient = strength * (w - prior)
-        for diffs in blocks:  # each case counts once: its pairs' mean loss
-            margins = diffs @ w
-            value += float(np.mean(np.logaddexp(0.0, -margins)))
-            gradient -= diffs.T @ (1.0 / (1.0 + np.exp(margins))) / len(diffs)
+        for rows, culprit in blocks:  # -log P(culprit ranked first), softmax over the case's candidates
+            scores = rows @ w
+            top = scores.max()
+            weights = np.exp(scores - top)
+            total = weights.sum()
+            value += float(np.log(total) + top - scores[culprit])
+            gradient += rows.T @ (weights / total) - rows[culprit]
         return value, gradient
 
     bounds = [(None, 0.0) if p < 0 else (0.0, None) if p > 0 else (None, None) for p in prior]
@@ -95,7 +95,7 @@ def fit_weights(results: list[CaseResult], strength: float = DEFAULT_STRENGTH) -
     return Fit(
         weights=learned,
         cases=len(per_case),
-        pairs=sum(len(pairs) for pairs in per_case),
+        pairs=sum(len(rows) - 1 for rows, _ in per_case),
         train_mrr_prior=_mrr(results, PRIOR),
         train_mrr_learned=_mrr(results, learned),
     )

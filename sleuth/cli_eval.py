@@ -23,11 +23,10 @@ def run(
     ] = None,
 ) -> None:
     """Investigate every case as of its start time, with the four baselines on the same cases."""
-    import os
     import time
     from datetime import UTC, datetime
 
-    from sleuth.agents.ranking_weights import WEIGHTS_ENV, weights_source
+    from sleuth.agents.ranking_weights import weights_source
     from sleuth.config import load_settings
     from sleuth.evals.cases import load_cases
     from sleuth.evals.metrics import CaseResult
@@ -36,12 +35,12 @@ def run(
 
     if mode not in ("offline", "llm"):
         fail(f"--mode must be offline or llm, not {mode!r}")
-    if weights is not None:
-        os.environ[WEIGHTS_ENV] = str(weights.resolve())
     try:
-        source = weights_source()
-        cases = load_cases(cases_file)
         settings = load_settings()
+        if weights is not None:
+            settings = settings.model_copy(update={"ranking_weights": weights.resolve()})
+        source = weights_source(settings.ranking_weights)
+        cases = load_cases(cases_file)
         console.print(f"{len(cases)} cases from {cases_file}; {workers} workers; mode {mode}")
         started_at, clock = datetime.now(UTC), time.monotonic()
         done: list[CaseResult] = []

@@ -78,6 +78,9 @@ class Settings(_Section):
 
     default_repo: str | None = None
     window_days: int = Field(default=14, ge=1, le=3650)
+    ranking_weights: Path | None = Field(
+        default=None, description="Fusion weights written by `sleuth eval fit` (default: the ones shipped)."
+    )
     services: dict[str, ServiceSettings] = Field(default_factory=dict)
     sandbox: SandboxSettings = Field(default_factory=SandboxSettings)
     index: IndexSettings = Field(default_factory=IndexSettings)

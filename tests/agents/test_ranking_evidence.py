@@ -108,23 +108,18 @@ def test_fit_refuses_runs_without_a_usable_case() -> None:
         fit_weights([_case({"lexical": 1.0}, [])])
 
 
-def test_a_learned_weights_file_overrides_priors_and_a_broken_one_is_refused(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_learned_weights_file_overrides_priors_and_a_broken_one_is_refused(tmp_path: Path) -> None:
     learned = tmp_path / "w.json"
     learned.write_text(json.dumps({"weights": {"lexical": 2.5}, "trained_on": [{"suite": "pip"}]}))
-    monkeypatch.setenv(ranking_weights.WEIGHTS_ENV, str(learned))
-    weights = ranking_weights.fusion_weights()
+    weights = ranking_weights.fusion_weights(learned)
     assert weights["lexical"] == 2.5 and weights["recency"] == ranking_weights.PRIOR["recency"]
-    assert ranking_weights.weights_source() == {"file": str(learned), "trained_on": ["pip"]}
+    assert ranking_weights.weights_source(learned) == {"file": str(learned), "trained_on": ["pip"]}
     broken = tmp_path / "broken.json"
     broken.write_text("[1, 2]")
-    monkeypatch.setenv(ranking_weights.WEIGHTS_ENV, str(broken))
     with pytest.raises(SleuthError, match="not a `sleuth eval fit` output"):
-        ranking_weights.fusion_weights()
-    monkeypatch.setenv(ranking_weights.WEIGHTS_ENV, str(tmp_path / "missing.json"))
+        ranking_weights.fusion_weights(broken)
     with pytest.raises(SleuthError, match="does not exist"):
-        ranking_weights.fusion_weights()
+        ranking_weights.fusion_weights(tmp_path / "missing.json")
 
 
 JAVA = """public final class Plans {
