@@ -127,15 +127,19 @@ def markdown(record: dict[str, Any]) -> str:
         if not lost
         else f"**sleuth does not beat every baseline on: {', '.join(lost)}.**"
     )
+    if weights := record.get("ranking_weights"):
+        learned_on = ", ".join(map(str, weights.get("trained_on") or [])) or "nothing (hand-set priors)"
+        held = "held out" if weights.get("held_out") else "**not held out: the weights were fit on this suite**"
+        lines.append(f"Ranking weights learned on {learned_on}; this suite is {held}.")
     lines.append("")
     if record.get("tags"):
-        lines += ["## Per tag", "", "| tag | cases | " + " | ".join(f"{s} top-1 / MRR" for s in SYSTEMS) + " |"]
+        lines += ["## Per tag", "", "| tag | cases | " + " | ".join(f"{s} top-1 / top-5 / MRR" for s in SYSTEMS) + " |"]
         lines.append("|---|---|" + "---|" * len(SYSTEMS))
         for tag, summary in record["tags"].items():
             cells = []
             for system in SYSTEMS:
                 values = summary["sleuth"] if system == "sleuth" else summary["baselines"][system]
-                cells.append(f"{_fmt(values['top1'])} / {_fmt(values['mrr'])}")
+                cells.append(f"{_fmt(values['top1'])} / {_fmt(values['top5'])} / {_fmt(values['mrr'])}")
             lines.append(f"| {tag} | {summary['cases']} | " + " | ".join(cells) + " |")
         lines.append("")
     return "\n".join(lines)

@@ -81,6 +81,28 @@ def test_cli_run_writes_the_record_and_report_plots_and_compares(suite: Path, tm
     assert done.returncode == 0, done.stderr
     assert "# Comparison" in done.stdout and "0 case(s) changed rank" in done.stdout
     assert (plots / "top_k.png").read_bytes()[:4] == b"\x89PNG" and (plots / "per_tag_1.png").exists()
+    assert record["ranking_weights"]["held_out"] and record["cases"][0]["ranking"][0]["features"]
+
+
+def test_cli_fit_learns_weights_and_a_run_on_the_training_suite_says_it_is_not_held_out(
+    suite: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "runs"
+    assert run_sleuth("eval", "run", str(suite), "--out", str(out), "--suite", "train").returncode == 0
+    weights = tmp_path / "weights.json"
+    done = run_sleuth("eval", "fit", *map(str, out.glob("*.json")), "--out", str(weights))
+    assert done.returncode == 0, done.stderr
+    learned = json.loads(weights.read_text())
+    assert learned["trained_on"][0]["suite"] == "train" and learned["training_cases"] == 3  # culprits only
+    assert set(learned["weights"]) >= {"lexical", "removed_mentions", "docs_only"}
+    again = tmp_path / "again"
+    args = ("--out", str(again), "--suite", "train", "--weights", str(weights))
+    done = run_sleuth("eval", "run", str(suite), *args)
+    assert done.returncode == 0 and "not a held-out measurement" in done.stdout
+    record = json.loads(next(again.glob("*.json")).read_text())
+    assert record["ranking_weights"] == {"file": str(weights), "trained_on": ["train"], "held_out": False}
+    done = run_sleuth("eval", "fit", str(suite), "--out", str(weights))
+    assert done.returncode == 2 and "not a run record" in done.stderr
 
 
 def test_cli_rejects_a_bad_case_file_and_a_bad_record(tmp_path: Path) -> None:
