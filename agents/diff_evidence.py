@@ -15,97 +15,16 @@ from dataclasses import dataclass
 
 from sleuth.models import Change, Incident, Signals
 from sleuth.tools.enrichment import path_tags
+from sleuth.tools.lexical import STOPWORDS
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|\b\d+(?:\.\d+)?(?:ms|s|m|h|d|kb|mb|gb)\b", re.I)
 _QUOTED = re.compile(r"""['"`]([^'"`\s]{2,80})['"`]""")
 _PATHLIKE = re.compile(r"\S*[/\\]\S*")
-_COMMON = frozenset(
-    [
-        "the",
-        "and",
-        "for",
-        "with",
-        "that",
-        "this",
-        "from",
-        "not",
-        "are",
-        "was",
-        "were",
-        "has",
-        "have",
-        "had",
-        "but",
-        "into",
-        "when",
-        "then",
-        "than",
-        "line",
-        "file",
-        "traceback",
-        "most",
-        "recent",
-        "call",
-        "last",
-        "error",
-        "exception",
-        "self",
-        "none",
-        "null",
-        "true",
-        "false",
-        "return",
-        "def",
-        "class",
-        "import",
-        "raise",
-        "undefined",
-        "cannot",
-        "read",
-        "properties",
-        "reading",
-        "value",
-        "values",
-        "type",
-        "object",
-        "module",
-        "function",
-        "failed",
-        "request",
-        "at",
-        "in",
-        "of",
-        "is",
-        "to",
-        "a",
-        "an",
-        "it",
-        "on",
-        "by",
-        "or",
-        "be",
-        "as",
-        "if",
-        "else",
-        "new",
-        "var",
-        "let",
-        "const",
-        "int",
-        "long",
-        "str",
-        "dict",
-        "list",
-        "string",
-        "get",
-        "set",
-        "main",
-        "args",
-        "node",
-        "java",
-        "lang",
-        "util",
-    ]
+# bm25's stopwords, plus the words of error messages and code that every runtime prints.
+_COMMON = STOPWORDS | frozenset(
+    """null undefined cannot read properties reading value values type object module function failed request
+    at in of is to a an it on by or be as if else new var let const int long str dict list string get set main
+    args node java lang util""".split()  # noqa: SIM905
 )
 MESSAGE_WEIGHT = 2.0  # a token the error message itself names counts double
 

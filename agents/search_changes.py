@@ -58,9 +58,7 @@ def _weighted_frames(signals: Signals) -> list[tuple[StackFrame, float]]:
 
 def _change_text(change: Change, diff: str) -> str:
     diff_lines = [
-        line[1:]
-        for line in diff[:DIFF_CHARS_FOR_TEXT].splitlines()
-        if line.startswith(("+", "-")) and not line.startswith(("+++", "---"))
+        line[1:] for line in diff.splitlines() if line.startswith(("+", "-")) and not line.startswith(("+++", "---"))
     ]
     return "\n".join([change.title, change.body, " ".join(change.files), *diff_lines])
 
@@ -103,7 +101,9 @@ def search_changes(
         lexical = [bm25.get(change_id(host.name, c.sha), 0.0) / top_bm25 for c in changes]
     else:
         changes = host.changes(branch, since, until)
-        raw = bm25_scores([_change_text(c, host.diff(c.sha)) for c in changes], query)
+    diffs = [host.diff(c.sha)[:DIFF_CHARS_FOR_TEXT] for c in changes]  # read once: bm25 and diff evidence
+    if index is None:
+        raw = bm25_scores([_change_text(c, diff) for c, diff in zip(changes, diffs, strict=True)], query)
         top_raw = max(raw, default=0.0) or 1.0
         lexical = [score / top_raw for score in raw]
         semantic = []
@@ -124,9 +124,7 @@ def search_changes(
         for sha, _ in blamed.values():
             near_hits[sha] = near_hits.get(sha, 0.0) + weight / (2 * NEAR_LINES + 1)
 
-    mentions = mention_features(
-        [diff_tokens(host.diff(c.sha)[:DIFF_CHARS_FOR_TEXT]) for c in changes], incident_terms(incident, signals)
-    )
+    mentions = mention_features([diff_tokens(diff) for diff in diffs], incident_terms(incident, signals))
     weights = weights or fusion_weights()
     candidates = []
     for position, change in enumerate(changes):

@@ -6,7 +6,8 @@ from collections.abc import Sequence
 
 _TOKEN = re.compile(r"[A-Za-z_][A-Za-z0-9_]{2,}")
 _SPLIT_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
-_STOPWORDS = frozenset(
+# Words too common in incidents and code to tell changes apart (diff_evidence extends the list).
+STOPWORDS = frozenset(
     [
         "the",
         "and",
@@ -57,7 +58,7 @@ def tokens(text: str) -> list[str]:
         pieces = {token.lower()}
         for part in re.split(r"_+", token):
             pieces.update(p.lower() for p in _SPLIT_CAMEL.split(part) if len(p) > 2)
-        terms.extend(sorted(p for p in pieces if p not in _STOPWORDS))
+        terms.extend(sorted(p for p in pieces if p not in STOPWORDS))
     return terms
 
 
