@@ -26,14 +26,18 @@ _RECORD, _FIELD = "\x1e", "\x1f"
 _REVERT_SUBJECT = re.compile(r"""^Revert\s+["“](?P<title>.+?)["”]\s*(?:\(#\d+\))?\s*$""", re.I)
 _REVERT_REF = re.compile(r"^Revert\s+(?:PR\s+|pull request\s+)?(?P<ref>#\d+|[0-9a-f]{7,40})\b", re.I)
 _REVERTS_SHA = re.compile(r"This reverts commit (?P<sha>[0-9a-f]{7,40})", re.I)
-_REF = r"(?:commit\s+|PR\s+|pull request\s+)?(?P<ref>[0-9a-f]{7,40}\b|#\d+|gh-\d+|:pr:`\d+`|https://github\.com/[\w.-]+/[\w.-]+/(?:pull|commit)/[0-9a-f]+)"
+_REF = r"(?:commit\s+|PR\s+|pull request\s+)?(?P<ref>[0-9a-f]{7,40}\b|#\d+|gh-\d+|:pr:`\d+`|:pull:`\d+`|https://github\.com/[\w.-]+/[\w.-]+/(?:pull|commit)/[0-9a-f]+)"
 _FIX_REFERENCE = re.compile(
     rf"(?:regress(?:ed|ion)?\s+(?:in|from|since|caused by|introduced (?:in|by))|introduced\s+(?:in|by)|"
-    rf"(?:broken|broke|caused)\s+(?:in|by))\s+{_REF}",
+    rf"(?:broken|broke|caused)\s+(?:in|by))\s+{_REF}"
+    # The kernel-style trailer `Fixes: <sha> ("title")`; only a sha, since `Fixes #N` closes an issue.
+    r"|\bfix(?:es|ed)?:?\s+(?:commit\s+)?(?P<fixed_sha>[0-9a-f]{7,40})\b",
     re.I,
 )
 # A change whose title is reverted this often is churn (a bot, a flaky pin), not an incident.
 RECURRING_REVERTS = 3
+# More release-note entries than this in one change is a release being assembled, not one fix's entry.
+MAX_NOTE_ENTRIES = 3
 _MECHANICAL = re.compile(
     r"^(?:bump|release|prepare release|preparing release|update changelog|\[pre-commit|pre-commit autoupdate|"
     r"merge branch|merge remote|update dependencies|chore\(deps|\[?automated|update version|version bump)",
@@ -142,10 +146,41 @@ def _release_notes(host: LocalGitHost, branch: str | None) -> dict[str, str]:
     notes = {}
     for record in output.split(_RECORD)[1:]:
         sha, _, patch = record.partition("\n")
-        added = [line[1:] for line in patch.splitlines() if line.startswith("+") and not line.startswith("+++")]
-        if added:
-            notes[sha.strip()] = "\n".join(added).strip()
+        if added := _added_notes(patch):
+            notes[sha.strip()] = added
     return notes
+
+
+def _added_notes(patch: str) -> str:
+    """The release-note lines a patch adds, or "" when it adds a whole release's worth of entries.
+
+    A merge that brings in a release branch adds every entry of the release; those describe other
+    fixes, so they would mislead the investigator rather than describe this incident.
+    """
+    entries, added = 0, []
+    for file_patch in re.split(r"^diff --git .*$", patch, flags=re.M)[1:]:
+        lines = [line[1:] for line in file_patch.splitlines() if line.startswith("+") and not line.startswith("+++")]
+        if any(line.strip() for line in lines):
+            entries += max(1, sum(bool(re.match(r"\s*[-*+•]\s+\S", line)) for line in lines))
+            added.extend(lines)
+    return "" if entries > MAX_NOTE_ENTRIES else "\n".join(added).strip()
+
+
+def _note_patch(host: LocalGitHost, sha: str) -> str:
+    return run_git(
+        host.path, "show", "--diff-merges=first-parent", "-p", "--no-renames", "--format=", sha, "--", *_NOTE_PATHS
+    ).stdout
+
+
+def _own_notes(host: LocalGitHost, commit: _Commit) -> str:
+    """Release-note lines the fix commit itself adds (its own entry, not its landing's)."""
+    return _added_notes(_note_patch(host, commit.sha))
+
+
+def _without_restored(notes: str, culprit_patch: str) -> str:
+    """Drop note lines the culprit had removed: a revert puts them back, and they describe older changes."""
+    removed = {line[1:].strip() for line in culprit_patch.splitlines() if line.startswith("-") and line[1:].strip()}
+    return "\n".join(line for line in notes.splitlines() if line.strip() not in removed).strip()
 
 
 def _normalized(title: str) -> str:
@@ -175,7 +210,7 @@ class _Miner:
 
     def by_reference(self, ref: str) -> tuple[str | None, str]:
         ref = ref.rstrip(".,;:)`")
-        number = re.search(r"(?:#|gh-|/pull/|:pr:`)(\d+)$", ref)
+        number = re.search(r"(?:#|gh-|/pull/|:pr:`|:pull:`)(\d+)$", ref)
         if number:
             return self.by_number.get(int(number.group(1))), "by_pr"
         sha = ref.rsplit("/", 1)[-1]
@@ -226,7 +261,7 @@ def _resolve(miner: _Miner, commit: _Commit, landing: str, notes: str) -> tuple[
         return miner.by_blame(commit.sha), "by_blame", "revert"
     reference = _FIX_REFERENCE.search(f"{commit.subject}\n{commit.body}\n{notes}")
     if reference:
-        culprit, how = miner.by_reference(reference["ref"])
+        culprit, how = miner.by_reference(reference["ref"] or reference["fixed_sha"])
         return culprit, how, "fix_reference"
     return None, "", ""
 
@@ -273,10 +308,14 @@ def mine_repository(
         if re.match(r"^Revert\s+[\"“]Revert", commit.subject, re.I) or re.match(r"^Reapply", commit.subject, re.I):
             result.skipped["revert_of_revert"] += 1
             continue
-        fix_notes = notes.get(landing, "")
+        # The landing's notes, unless it assembles a release; then the fix commit's own entry.
+        fix_notes = notes.get(landing, "") or (_own_notes(host, commit) if commit.sha != landing else "")
         culprit, how, kind = _resolve(miner, commit, landing, fix_notes)
         if culprit is None:
-            result.skipped["culprit_unresolved"] += 1
+            # A squash commit whose body keeps a "This reverts commit" of one of its own branch commits.
+            squashed_revert = kind == "revert" and not _REVERT_SUBJECT.match(commit.subject)
+            squashed_revert = squashed_revert and not _REVERT_REF.match(commit.subject)
+            result.skipped["intra_pr" if squashed_revert else "culprit_unresolved"] += 1
             continue
         if culprit == landing:
             result.skipped["intra_pr"] += 1
@@ -302,6 +341,7 @@ def mine_repository(
         if culprit in seen_culprits:
             result.skipped["culprit_already_mined"] += 1
             continue
+        fix_notes = _without_restored(fix_notes, _note_patch(host, culprit))
         quoted = m["title"] if (m := _REVERT_SUBJECT.match(commit.subject)) else ""
         symptom = scrub(
             f"{commit.body}\n\n{fix_notes}",

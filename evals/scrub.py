@@ -11,6 +11,8 @@ _REVERT_QUOTE = re.compile(r"""^\s*(?:Revert|Reapply)\s+["'“].*$""", re.M | re
 _URL = re.compile(r"https?://\S+")
 _NUMBER_REF = re.compile(r"(?:\b[\w.-]+/[\w.-]+)?(?:#|\bgh-|\bGH-|\bbpo-|!)\d+\b")
 _WORD_NUMBER = re.compile(r"\b(?:issue|issues|pr|prs|pull request|pull|bug|ticket|commit)s?\s*(?:no\.?\s*)?\d+\b", re.I)
+# Sphinx roles that cite a tracker entry: :issue:`123`, :pull:`45`, :pr:`6`, :gh:`7`, :bpo:`8`.
+_ROLE_REF = re.compile(r":(?:issue|pull|pr|gh|ghissue|ghpull|bpo|bug|commit|user):`[^`]*`", re.I)
 _TRAILER = re.compile(r"^[A-Z][\w-]*(?:-[\w]+)*:\s+\S.*$")
 _MENTION = re.compile(r"(?<!\w)@[\w-]+")
 _EMAIL = re.compile(r"<?[\w.+-]+@[\w-]+(?:\.[\w-]+)+>?")
@@ -40,6 +42,7 @@ def scrub(body: str, culprit_titles: list[str], names: list[str]) -> str:
     text = _URL.sub("", text)
     for title in sorted({t.strip() for t in culprit_titles if t and t.strip()}, key=len, reverse=True):
         text = re.sub(re.escape(title), "", text, flags=re.I)
+    text = _ROLE_REF.sub("", text)
     text = _NUMBER_REF.sub("", text)
     text = _WORD_NUMBER.sub("", text)
     text = _SHA.sub("", text)

@@ -188,3 +188,51 @@ def test_mine_reads_bare_clones_and_skips_intra_pr_reverts(tmp_path: Path) -> No
     assert result.cases == 0
     assert result.skipped["intra_pr"] == 1  # blame of the removed line leads back into the same merge
     assert json.loads(out.read_text() or "null") is None
+
+
+def test_mine_reads_fixes_trailers_sphinx_roles_and_each_fixs_own_release_note(tmp_path: Path) -> None:
+    repo = new_repo(tmp_path / "notes")
+    commit_files(
+        repo, {"io.py": "def read(p):\n    return open(p).read()\n", "CHANGES.rst": "Changes\n"}, "init", day(1)
+    )
+    commit_files(
+        repo, {"io.py": "def read(p):\n    return open(p, 'rb').read()\n"}, "Read files as bytes (#21)", day(8)
+    )
+    culprit = git(repo, "rev-parse", "HEAD")
+    commit_files(repo, {"db.py": "POOL = 4\n"}, "Pool database connections (#22)", day(9))
+    pool = git(repo, "rev-parse", "HEAD")
+    # A fix named by the kernel-style trailer, with its own release-note entry, lands in a merge that
+    # also brings a release's worth of other entries: those must not become the symptom.
+    entry = "Changes\n- Reading a settings file now returns text, not bytes, again.\n"
+    release = "".join(f"- Improved unrelated thing number {n} in the scheduler.\n" for n in range(5))
+    fixed = {"io.py": "def read(p):\n    return open(p).read()\n", "CHANGES.rst": entry}
+    merge_feature(
+        repo,
+        [
+            (fixed, f"Read text again\n\nFixes: {culprit[:12]}", day(12)),
+            ({"CHANGES.rst": entry + release}, "rel", day(12)),
+        ],
+        "Merge branch 'release-2.0'",
+        day(12),
+        branch="release-2.0",
+    )
+    # A fix whose only reference is a Sphinx role in the release note: it must resolve, and not leak.
+    commit_files(
+        repo,
+        {
+            "db.py": "POOL = 1\n",
+            "CHANGES.rst": "- Fix a regression introduced in :pull:`22` where every worker opened its own "
+            "connections until the server refused more (:issue:`30`).\n",
+        },
+        "Use one connection (#31)",
+        day(13),
+    )
+    out = tmp_path / "cases.jsonl"
+    result = mine_repository(repo, out)
+    cases = {c.truth.culprit: c for c in load_cases(out)}
+    assert set(cases) == {culprit, pool}, result.summary()
+    text = cases[culprit].incident.description
+    assert "returns text, not bytes" in text and "unrelated thing" not in text
+    pool_text = cases[pool].incident.description
+    assert "every worker opened its own connections" in pool_text
+    assert "22" not in pool_text and "30" not in pool_text and ":pull:" not in pool_text

@@ -49,6 +49,18 @@ def test_issue_numbers_in_words_and_short_remainders() -> None:
     assert not long_enough(scrub("This reverts commit 0123456789abcdef.\n\nSigned-off-by: A B <a@b.c>", [], []))
 
 
+def test_sphinx_role_references_are_removed() -> None:
+    symptom = scrub(
+        "- Address regression introduced in :pull:`9002` that prevented objects returned by "
+        "``DataArray.rolling`` from pickling (:issue:`9103`, :pr:`9104`, :gh:`12`).",
+        [],
+        [],
+    )
+    for leaked in ("9002", "9103", "9104", "12", ":pull:", ":issue:"):
+        assert leaked not in symptom, leaked
+    assert "prevented objects returned" in symptom
+
+
 def test_strict_means_no_content_word_of_the_culprit_title_survives() -> None:
     title = "Cache conftest lookups during collection"
     assert not is_strict("collection now picks the wrong directory", title)
