@@ -343,11 +343,10 @@ def mine_repository(
             continue
         fix_notes = _without_restored(fix_notes, _note_patch(host, culprit))
         quoted = m["title"] if (m := _REVERT_SUBJECT.match(commit.subject)) else ""
-        symptom = scrub(
-            f"{commit.body}\n\n{fix_notes}",
-            [change.title, quoted, fix.title if fix.sha != commit.sha else ""],
-            [change.author, commit.author, fix.author],
-        )
+        titles = [change.title, quoted, fix.title if fix.sha != commit.sha else ""]
+        names = [change.author, commit.author, fix.author]
+        # Scrubbed apart: the message's trailer block ends the message, not the notes after it.
+        symptom = "\n\n".join(filter(None, (scrub(commit.body, titles, names), scrub(fix_notes, titles, names))))
         if not long_enough(symptom):
             result.skipped["symptom_too_short"] += 1
             continue

@@ -232,7 +232,7 @@ def test_mine_reads_fixes_trailers_sphinx_roles_and_each_fixs_own_release_note(t
     cases = {c.truth.culprit: c for c in load_cases(out)}
     assert set(cases) == {culprit, pool}, result.summary()
     text = cases[culprit].incident.description
-    assert "returns text, not bytes" in text and "unrelated thing" not in text
+    assert "returns text, not bytes" in text and "unrelated thing" not in text and "Fixes" not in text
     pool_text = cases[pool].incident.description
     assert "every worker opened its own connections" in pool_text
     assert "22" not in pool_text and "30" not in pool_text and ":pull:" not in pool_text
