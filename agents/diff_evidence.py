@@ -10,6 +10,7 @@ window's diffs, so a name every change touches says little.
 
 import math
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -85,6 +86,24 @@ def mention_features(tokens: Sequence[DiffTokens], terms: dict[str, float]) -> l
         {"diff_mentions": m / top_mentions, "removed_mentions": r / top_removed}
         for m, r in zip(mentions, removed, strict=True)
     ]
+
+
+def size_ranks(changes: Sequence[Change]) -> list[float]:
+    """`size`: where each change's line count falls among the window's, 0 (smallest) to 1 (largest).
+
+    A change-risk signal: culprits are bigger than their neighbours (in the training suites the
+    culprit sits at the 76th size percentile of its window). A rank, not a line count, so one
+    vendored-file change does not flatten every other change to zero.
+    """
+    sizes = [c.additions + c.deletions for c in changes]
+    if len(sizes) < 2:
+        return [0.0] * len(sizes)
+    ordered = sorted(sizes)
+    ranks = []
+    for size in sizes:  # smaller ones, plus half the ties other than itself
+        below, through = bisect_left(ordered, size), bisect_right(ordered, size)
+        ranks.append((below + 0.5 * (through - below - 1)) / (len(sizes) - 1))
+    return ranks
 
 
 def inert_features(change: Change) -> dict[str, float]:

@@ -14,7 +14,8 @@ from sleuth.errors import SleuthError
 
 # Priors: blame of the failing line is the strongest evidence a change is involved; reading past the
 # stack (call_path) next; removing a name the error says is missing is close behind. Shared files,
-# words and recency break ties; changes to docs or tests alone cannot change what production runs.
+# words and recency break ties; big changes are riskier than small ones; changes to docs or tests
+# alone cannot change what production runs.
 PRIOR = {
     "blame_frame_line": 3.0,
     "blame_near_frames": 1.5,
@@ -25,6 +26,7 @@ PRIOR = {
     "lexical": 1.2,
     "semantic": 0.8,
     "recency": 0.6,
+    "size": 0.3,
     "docs_only": -1.0,
     "tests_only": -0.5,
 }

@@ -8,7 +8,7 @@ window is read from git and bm25 runs over the diffs in memory; the semantic fea
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sleuth.agents.diff_evidence import diff_tokens, incident_terms, inert_features, mention_features
+from sleuth.agents.diff_evidence import diff_tokens, incident_terms, inert_features, mention_features, size_ranks
 from sleuth.agents.ranking_weights import fusion_weights
 from sleuth.models import Candidate, Change, Deploy, Incident, Signals, StackFrame
 from sleuth.tools.change_index import ChangeIndex
@@ -125,6 +125,7 @@ def search_changes(
             near_hits[sha] = near_hits.get(sha, 0.0) + weight / (2 * NEAR_LINES + 1)
 
     mentions = mention_features([diff_tokens(diff) for diff in diffs], incident_terms(incident, signals))
+    sizes = size_ranks(changes)
     weights = weights or fusion_weights()
     candidates = []
     for position, change in enumerate(changes):
@@ -143,6 +144,7 @@ def search_changes(
             "lexical": lexical[position],
             "recency": 1.0 / (1.0 + hours_live / 24.0),
             **mentions[position],
+            "size": sizes[position],
             **inert_features(change),
         }
         if semantic:
@@ -186,6 +188,8 @@ def _reasons(features: dict[str, float], timing: str, shipped_at: datetime | Non
         reasons.append("its changed lines hold a name or value the error mentions")
     if features["docs_only"] or features["tests_only"]:
         reasons.append("touches only " + ("documentation" if features["docs_only"] else "tests"))
+    if features["size"] >= 0.9:
+        reasons.append("one of the largest changes in the window")
     if features["lexical"] >= 0.5:
         reasons.append("its text shares terms with the incident")
     if features.get("semantic", 0.0) >= 0.9:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from sleuth.agents import ranking_weights
-from sleuth.agents.diff_evidence import diff_tokens, incident_terms, inert_features, mention_features
+from sleuth.agents.diff_evidence import diff_tokens, incident_terms, inert_features, mention_features, size_ranks
 from sleuth.agents.plan import plan
 from sleuth.errors import SleuthError
 from sleuth.evals.fusion import fit_weights
@@ -73,6 +73,23 @@ def test_docs_and_tests_only_changes_are_marked_inert() -> None:
     assert inert_features(change("README.md", "docs/ops.rst")) == {"docs_only": 1.0, "tests_only": 0.0}
     assert inert_features(change("tests/test_x.py")) == {"docs_only": 0.0, "tests_only": 1.0}
     assert inert_features(change("README.md", "app/x.py")) == {"docs_only": 0.0, "tests_only": 0.0}
+
+
+def test_size_is_the_changes_rank_among_the_window_by_lines_changed() -> None:
+    def change(additions: int, deletions: int) -> Change:
+        return Change(
+            repo="r",
+            sha="a" * 40,
+            title="t",
+            committed_at=WHEN,
+            merged_at=WHEN,
+            additions=additions,
+            deletions=deletions,
+        )
+
+    # 6 lines, 1 line, 6 lines (a tie), 5000 lines: the vendored blob does not flatten the rest to zero.
+    assert size_ranks([change(5, 1), change(1, 0), change(3, 3), change(4000, 1000)]) == [0.5, 0.0, 0.5, 1.0]
+    assert size_ranks([change(9, 9)]) == [0.0]
 
 
 def _case(culprit_features: dict[str, float], others: list[dict[str, float]], case_id: str = "c") -> CaseResult:
