@@ -7,7 +7,14 @@ from sleuth.tools.lexical import tokens
 MIN_ALNUM = 40
 _SHA = re.compile(r"\b[0-9a-f]{7,40}\b", re.I)
 _REVERTS_LINE = re.compile(r"^.*\bThis reverts commit\b.*$", re.M | re.I)
-_REVERT_QUOTE = re.compile(r"""^\s*(?:Revert|Reapply)\s+["'“].*$""", re.M | re.I)
+_REVERT_QUOTE = re.compile(r"""^\s*(?:[-*]\s+)?(?:Revert|Reapply)\s+["'“].*$""", re.M | re.I)
+# Lines GitHub and bots add to squashed branch histories; they say nothing about the incident.
+_SQUASH_NOISE = re.compile(
+    r"^\s*(?:[-*]\s+)?(?:Apply suggestions? from code review|\[pre-commit\.ci\].*|"
+    r"for more information, see https://pre-commit\.ci|Merge (?:remote-tracking )?branch .*|"
+    r"(?:wip|fix|fixes|typo|lint|linting|format|cleanup|review comments?|address(?:ed)? (?:review|comments).*)\.?)\s*$",
+    re.M | re.I,
+)
 _URL = re.compile(r"https?://\S+")
 _NUMBER_REF = re.compile(r"(?:\b[\w.-]+/[\w.-]+)?(?:#|\bgh-|\bGH-|\bbpo-|!)\d+\b")
 _WORD_NUMBER = re.compile(r"\b(?:issue|issues|pr|prs|pull request|pull|bug|ticket|commit)s?\s*(?:no\.?\s*)?\d+\b", re.I)
@@ -39,6 +46,7 @@ def scrub(body: str, culprit_titles: list[str], names: list[str]) -> str:
     text = _strip_trailers(body)
     text = _REVERTS_LINE.sub("", text)
     text = _REVERT_QUOTE.sub("", text)
+    text = _SQUASH_NOISE.sub("", text)
     text = _URL.sub("", text)
     for title in sorted({t.strip() for t in culprit_titles if t and t.strip()}, key=len, reverse=True):
         text = re.sub(re.escape(title), "", text, flags=re.I)
