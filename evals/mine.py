@@ -244,9 +244,14 @@ class _Miner:
         return None
 
 
+def _revert_subject(commit: _Commit) -> re.Match[str] | None:
+    """The subject's `Revert "title"` or `Revert <sha|#N>` match, if the commit says it is a revert."""
+    return _REVERT_SUBJECT.match(commit.subject) or _REVERT_REF.match(commit.subject)
+
+
 def _resolve(miner: _Miner, commit: _Commit, landing: str, notes: str) -> tuple[str | None, str, str]:
     """(culprit first-parent change, how it was resolved, kind of fix) for a commit that is a fix."""
-    revert = _REVERT_SUBJECT.match(commit.subject) or _REVERT_REF.match(commit.subject)
+    revert = _revert_subject(commit)
     reverted = _REVERTS_SHA.search(commit.body)
     if revert or reverted:
         if reverted:
@@ -268,12 +273,7 @@ def _resolve(miner: _Miner, commit: _Commit, landing: str, notes: str) -> tuple[
 
 def _is_fix(commit: _Commit, notes: str = "") -> bool:
     text = f"{commit.subject}\n{commit.body}\n{notes}"
-    return bool(
-        _REVERT_SUBJECT.match(commit.subject)
-        or _REVERT_REF.match(commit.subject)
-        or _REVERTS_SHA.search(commit.body)
-        or _FIX_REFERENCE.search(text)
-    )
+    return bool(_revert_subject(commit) or _REVERTS_SHA.search(commit.body) or _FIX_REFERENCE.search(text))
 
 
 def mine_repository(
@@ -313,8 +313,7 @@ def mine_repository(
         culprit, how, kind = _resolve(miner, commit, landing, fix_notes)
         if culprit is None:
             # A squash commit whose body keeps a "This reverts commit" of one of its own branch commits.
-            squashed_revert = kind == "revert" and not _REVERT_SUBJECT.match(commit.subject)
-            squashed_revert = squashed_revert and not _REVERT_REF.match(commit.subject)
+            squashed_revert = kind == "revert" and not _revert_subject(commit)
             result.skipped["intra_pr" if squashed_revert else "culprit_unresolved"] += 1
             continue
         if culprit == landing:
