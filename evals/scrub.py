@@ -12,7 +12,11 @@ _REVERT_QUOTE = re.compile(r"""^\s*(?:[-*]\s+)?(?:Revert|Reapply)\s+["'“].*$""
 _SQUASH_NOISE = re.compile(
     r"^\s*(?:[-*]\s+)?(?:Apply suggestions? from code review|\[pre-commit\.ci\].*|"
     r"for more information, see https://pre-commit\.ci|Merge (?:remote-tracking )?branch .*|"
-    r"(?:wip|fix|fixes|typo|lint|linting|format|cleanup|review comments?|address(?:ed)? (?:review|comments).*)\.?)\s*$",
+    r"(?:wip|fix|fixes|typo|lint|linting|format|formatting|cleanup|review comments?|"
+    r"address(?:ed)? (?:review|comments).*|"
+    # GitHub's web-editor default titles ("Update whats-new.rst") and lint-only steps of a squash
+    r"(?:Update|Create|Delete|Rename) [\w./-]+|(?:run |fix |apply )?(?:flake8|black|isort|ruff|mypy|pre-commit)|"
+    r"remove trailing whitespaces?)\.?)\s*$",
     re.M | re.I,
 )
 _URL = re.compile(r"https?://\S+")

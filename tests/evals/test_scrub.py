@@ -65,7 +65,8 @@ def test_squash_boilerplate_and_bulleted_reverts_are_not_symptoms() -> None:
     body = (
         '* Revert "Disable the parallel test runner"\n\n* Apply suggestions from code review\n\n'
         "* [pre-commit.ci] auto fixes from pre-commit.com hooks\n\nfor more information, see https://pre-commit.ci\n\n"
-        "* Merge branch 'main' into fix-ci\n\n* wip\n\n* Apply suggestions from code review"
+        "* Merge branch 'main' into fix-ci\n\n* wip\n\n* Apply suggestions from code review\n\n"
+        "* Update whats-new.rst\n\n* Update .pre-commit-config.yaml\n\n* flake8\n\n* Remove trailing whitespaces"
     )
     assert not long_enough(scrub(body, [], []))
     kept = scrub(body + "\n\n* the nightly job hangs forever on Windows runners", [], [])
