@@ -11,6 +11,7 @@ from sleuth.agents.confirm_culprit import confirm_culprit
 from sleuth.agents.context import InvestigationContext
 from sleuth.agents.draft_fix import draft_fix
 from sleuth.agents.hypothesize import LOW_CONFIDENCE, hypothesize, promote_reproduced, rerank_by_reading
+from sleuth.agents.llm_rerank import TOP_K, llm_rerank
 from sleuth.agents.plan import plan
 from sleuth.agents.ranking_weights import fusion_weights
 from sleuth.agents.report import build_report
@@ -68,15 +69,30 @@ def search_changes_node(state: State, runtime: Ctx) -> State:
             f"no changes were merged in the {state['window_days']}-day window before the incident",
             hint="widen --window-days or check --branch",
         )
-    top = result.candidates[0]
-    _progress(
-        "search_changes",
-        f"{len(result.candidates)} candidates; top {top.change.short_sha} {top.change.title!r}",
-    )
+    candidates, notes, usage = result.candidates, list(result.notes), {}
+    context = runtime.context
+    if context.llm is not None:
+        host = context.host
+        diffs = {c.change.sha: host.diff(c.change.sha) for c in candidates[:TOP_K]}
+        weights = fusion_weights(context.settings.ranking_weights)
+        candidates, spent = llm_rerank(
+            context.llm,
+            state["incident"],
+            result.signals,
+            candidates,
+            diffs,
+            weights["llm_judgement"],
+            context.settings.secrets(),
+        )
+        notes.extend(spent.notes)
+        usage = {"calls": spent.calls, "tokens": spent.tokens}
+    top = candidates[0]
+    _progress("search_changes", f"{len(candidates)} candidates; top {top.change.short_sha} {top.change.title!r}")
     return {
-        "candidates": result.candidates,
+        "candidates": candidates,
         "signals": result.signals,
-        "notes": result.notes,
+        "notes": notes,
+        "llm_usage": usage,
         **_timed("search_changes", started),
     }
 

@@ -35,4 +35,5 @@ def build_report(state: dict[str, Any]) -> Report:
         verdict=verdict(state),
         notes=state.get("notes", []),
         timings=state.get("timings", {}),
+        llm_usage=state.get("llm_usage", {}),
     )

@@ -62,6 +62,8 @@ def _from_report(result: CaseResult, report: Report) -> None:
         result.named_culprit = top.culprit_sha
         result.named_file = top.file if top.culprit_sha else None
     result.predicted_class = str(report.signals.error_class)
+    result.llm_calls = report.llm_usage.get("calls", 0)
+    result.tokens = report.llm_usage.get("tokens", 0)
     if report.confirmation is not None:
         result.test_runs = report.confirmation.test_runs
         result.bisect_runs = report.confirmation.plain_bisect_runs
@@ -140,6 +142,19 @@ def _run_case(case: EvalCase, culprit: str | None, history: RepoHistory, setting
     return result
 
 
+def for_mode(settings: Settings, mode: Mode) -> Settings:
+    """Offline runs never call a model, whatever is configured; llm runs need one configured."""
+    if mode == "offline":
+        return settings.model_copy(update={"llm": settings.llm.model_copy(update={"model": None})})
+    if not settings.llm.model:
+        raise SleuthError(
+            "--mode llm needs a chat model, and none is configured",
+            hint='set [llm] model (and api_key = "env:OPENAI_API_KEY", or base_url) in sleuth.toml, '
+            "or SLEUTH_LLM__MODEL",
+        )
+    return settings
+
+
 def run_cases(
     cases: list[EvalCase],
     *,
@@ -149,12 +164,7 @@ def run_cases(
     on_result: Callable[[CaseResult], None] | None = None,
 ) -> list[CaseResult]:
     """Run every case (in parallel) and return the results in the cases' order."""
-    if mode == "llm":
-        raise SleuthError(
-            "--mode llm is not available: this build's investigation has no LLM step to evaluate",
-            hint="run --mode offline (deterministic)",
-        )
-    settings = settings or Settings()
+    settings = for_mode(settings or Settings(), mode)
     histories = _histories(cases)
     # A wrong answer key is the dataset's bug: say so before running anything.
     culprits = {case.id: _resolve_culprit(case, histories[(case.repo, case.branch)]) for case in cases}

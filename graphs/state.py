@@ -24,6 +24,11 @@ def merge_timings(left: dict[str, float], right: dict[str, float]) -> dict[str, 
     return merged
 
 
+def add_counts(left: dict[str, int], right: dict[str, int]) -> dict[str, int]:
+    """Accumulate counters (LLM calls, tokens) across nodes and rounds."""
+    return {name: left.get(name, 0) + right.get(name, 0) for name in left.keys() | right.keys()}
+
+
 class InvestigationInput(TypedDict):
     """What a caller provides to start an investigation."""
 
@@ -62,6 +67,8 @@ class InvestigationState(InvestigationInput, total=False):
     """The drafted, tested fix, if a culprit was named."""
     timings: Annotated[dict[str, float], merge_timings]
     """Seconds spent per node."""
+    llm_usage: Annotated[dict[str, int], add_counts]
+    """LLM calls and tokens spent (empty in deterministic mode)."""
     report: Report
     """The final report."""
 

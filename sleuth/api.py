@@ -79,12 +79,14 @@ def run_investigation(
     """Run the investigation graph over a host (any LocalGitHost, e.g. an eval case's view of the past)."""
     from sleuth.agents.context import InvestigationContext
     from sleuth.graphs.investigation import build_graph
+    from sleuth.llm import chat_model
     from sleuth.tools.sandbox import open_sandbox
 
+    llm = chat_model(settings.llm)  # a missing key fails here, before a sandbox exists
     sandbox = open_sandbox(settings)
     try:
         graph = build_graph()
-        context = InvestigationContext(host=host, sandbox=sandbox, settings=settings, index=index)
+        context = InvestigationContext(host=host, sandbox=sandbox, settings=settings, index=index, llm=llm)
         inputs = {
             "incident": incident,
             "repo": str(host.path),

@@ -31,7 +31,7 @@ def run(
     from sleuth.evals.cases import load_cases
     from sleuth.evals.metrics import CaseResult
     from sleuth.evals.record import build_record, markdown, write_record
-    from sleuth.evals.runner import run_cases
+    from sleuth.evals.runner import for_mode, run_cases
 
     if mode not in ("offline", "llm"):
         fail(f"--mode must be offline or llm, not {mode!r}")
@@ -39,6 +39,7 @@ def run(
         settings = load_settings()
         if weights is not None:
             settings = settings.model_copy(update={"ranking_weights": weights.resolve()})
+        settings = for_mode(settings, mode)  # type: ignore[arg-type]
         source = weights_source(settings.ranking_weights)
         cases = load_cases(cases_file)
         console.print(f"{len(cases)} cases from {cases_file}; {workers} workers; mode {mode}")

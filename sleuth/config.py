@@ -126,6 +126,11 @@ class Settings(_Section):
         env = os.environ if env is None else env
         return Path(env.get("SLEUTH_HOME", Path.home() / ".sleuth")) / "index"
 
+    def secrets(self) -> list[SecretStr]:
+        """Every secret configured, so text bound for a prompt or a report can be scrubbed of them."""
+        values = [self.llm.api_key, self.github.token, self.sandbox.e2b_api_key, self.index.embedding_api_key]
+        return [value for value in values if value is not None]
+
     def service_settings(self, service: str | None) -> ServiceSettings | None:
         """Return a service's settings, if configured."""
         return self.services.get(service) if service else None

@@ -282,6 +282,7 @@ class Report(_Model):
     verdict: str
     notes: list[str] = Field(default_factory=list)
     timings: dict[str, float] = Field(default_factory=dict)
+    llm_usage: dict[str, int] = Field(default_factory=dict, description="LLM calls and tokens; empty without an LLM.")
     generated_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
 
     @property

@@ -14,6 +14,7 @@ from sleuth.evals.scenarios.python_checkout import SPECS
 from sleuth.evals.scenarios.spec import build_case
 from sleuth.tools.sandbox import BubblewrapSandbox
 from tests.conftest import run_sleuth
+from tests.fakes.openai_chat import ChatServer
 
 CHOSEN = ("py_discount_keyerror", "py_rates_refused", "py_undeployed_newest", "py_region_removed")
 
@@ -82,6 +83,29 @@ def test_cli_run_writes_the_record_and_report_plots_and_compares(suite: Path, tm
     assert "# Comparison" in done.stdout and "0 case(s) changed rank" in done.stdout
     assert (plots / "top_k.png").read_bytes()[:4] == b"\x89PNG" and (plots / "per_tag_1.png").exists()
     assert record["ranking_weights"]["held_out"] and record["cases"][0]["ranking"][0]["features"]
+
+
+def test_llm_mode_runs_the_configured_model_and_counts_its_calls(
+    suite: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    done = run_sleuth("eval", "run", str(suite), "--mode", "llm", "--out", str(tmp_path / "none"))
+    assert done.returncode == 2 and "--mode llm needs a chat model" in done.stderr
+    with ChatServer.running(["region", "discount"]) as server:
+        monkeypatch.setenv("SLEUTH_LLM__MODEL", "judge-1")
+        monkeypatch.setenv("SLEUTH_LLM__BASE_URL", server.url)
+        offline = run_sleuth("eval", "run", str(suite), "--out", str(tmp_path / "offline"))
+        assert offline.returncode == 0 and not server.requests  # offline never calls a configured model
+        done = run_sleuth("eval", "run", str(suite), "--mode", "llm", "--out", str(tmp_path / "llm"))
+    assert done.returncode == 0, done.stderr
+    record = json.loads(next((tmp_path / "llm").glob("*.json")).read_text())
+    assert (record["mode"], record["model"]) == ("llm", "judge-1")
+    by_id = {c["id"]: c for c in record["cases"]}
+    assert len(server.requests) == sum(c["llm_calls"] for c in record["cases"]) >= len(CHOSEN) - 1
+    assert record["metrics"]["sleuth"]["tokens_per_case"] > 0
+    assert by_id["py_region_removed"]["ranks"]["sleuth"] == 1
+    shortlist = by_id["py_region_removed"]["ranking"][:2]
+    assert all("llm_judgement" in c["features"] for c in shortlist)  # the model's judgement joined the fusion
 
 
 def test_cli_fit_learns_weights_and_a_run_on_the_training_suite_says_it_is_not_held_out(
