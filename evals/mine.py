@@ -38,6 +38,11 @@ _FIX_REFERENCE = re.compile(
 RECURRING_REVERTS = 3
 # More release-note entries than this in one change is a release being assembled, not one fix's entry.
 MAX_NOTE_ENTRIES = 3
+# A fix that puts back what an earlier revert took out (git's "Reapply", "Re-apply …", Chromium's
+# "Reland"), and a culprit that is itself a revert: the revert commit, or GitHub's revert-button
+# merge ("Merge pull request #N from owner/revert-123-branch"). Either way a revert of a revert.
+_REAPPLY = re.compile(r"^(?:Revert\s+[\"“]Revert|Re-?apply\b|Reland\b)", re.I)
+_REVERT_CHANGE = re.compile(r"^(?:Revert\b|Merge pull request #\d+ from \S+/revert-\d+-)", re.I)
 _MECHANICAL = re.compile(
     r"^(?:bump|release|prepare release|preparing release|update changelog|\[pre-commit|pre-commit autoupdate|"
     r"merge branch|merge remote|update dependencies|chore\(deps|\[?automated|update version|version bump)",
@@ -305,7 +310,7 @@ def mine_repository(
         if landing is None:
             result.skipped["not_on_branch"] += 1
             continue
-        if re.match(r"^Revert\s+[\"“]Revert", commit.subject, re.I) or re.match(r"^Reapply", commit.subject, re.I):
+        if _REAPPLY.match(commit.subject):
             result.skipped["revert_of_revert"] += 1
             continue
         # The landing's notes, unless it assembles a release; then the fix commit's own entry.
@@ -323,7 +328,7 @@ def mine_repository(
         if change is None or miner.first_parent.position[culprit] > miner.first_parent.position[landing]:
             result.skipped["culprit_after_fix"] += 1
             continue
-        if change.title.lower().startswith("revert"):
+        if _REVERT_CHANGE.match(change.title):
             result.skipped["revert_of_revert"] += 1
             continue
         if (

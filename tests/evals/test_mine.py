@@ -236,3 +236,24 @@ def test_mine_reads_fixes_trailers_sphinx_roles_and_each_fixs_own_release_note(t
     pool_text = cases[pool].incident.description
     assert "every worker opened its own connections" in pool_text
     assert "22" not in pool_text and "30" not in pool_text and ":pull:" not in pool_text
+
+
+def test_putting_back_what_a_revert_button_merge_took_out_is_a_revert_of_a_revert(tmp_path: Path) -> None:
+    repo = new_repo(tmp_path / "button")
+    commit_files(repo, {"meta.py": "def load(d):\n    return d\n"}, "init", when=day(1))
+    skip = {"meta.py": "def load(d):\n    if not d.valid:\n        return None\n    return d\n"}
+    land(repo, skip, "Skip candidates with invalid metadata", "Discard them.", day(3), True, 201)
+    merge_feature(  # GitHub's Revert button: a revert commit on a revert-<N>-<branch> branch, merged
+        repo,
+        [({"meta.py": "def load(d):\n    return d\n"}, 'Revert "Skip candidates with invalid metadata"', day(4))],
+        "Merge pull request #202 from ada/revert-201-skip-invalid",  # no PR title in the body, as in pip's
+        day(4),
+        branch="revert-201-skip-invalid",
+    )
+    revert = git(repo, "rev-parse", "HEAD^2")
+    why = "The resolver quits outright on one broken distribution instead of trying the next candidate."
+    for number, subject in ((203, "Re-apply the invalid metadata skip"), (204, "Bring back the metadata skip")):
+        files = {"meta.py": skip["meta.py"] + f"# {number}\n"}
+        land(repo, files, subject, f"{why}\n\nThis reverts commit {revert}.", day(number - 197), True, number)
+    result = mine_repository(repo, tmp_path / "cases.jsonl", window_days=14)
+    assert result.cases == 0 and result.skipped["revert_of_revert"] == 2, result.summary()
