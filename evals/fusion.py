@@ -7,6 +7,13 @@ weights are pulled toward the hand-set priors (a Gaussian prior, `strength`), so
 training suites never exercise (no stack traces in mined history, say) keeps its prior instead of
 collapsing to zero. scipy's L-BFGS-B does the fitting; signs are bounded where the prior's sign is
 the feature's meaning (evidence can only count for a change, docs/tests-only only against it).
+
+A softmax model's weights have no fixed scale: the fit sharpens or flattens them all to match how
+decisive the training evidence is. A feature that is zero on every training candidate is not
+learned at all, so it keeps its prior *on the learned scale* (prior × the ratio of the learned to
+the prior weights of the features that were exercised); otherwise learning would quietly demote
+every unexercised signal (blame, call path on mined histories without stack traces) relative to
+the learned ones.
 """
 
 from dataclasses import dataclass
@@ -27,6 +34,7 @@ class Fit:
     """Learned weights, and how well the priors and the learned weights rank the training cases."""
 
     weights: dict[str, float]
+    scale: float
     cases: int
     pairs: int
     train_mrr_prior: float
@@ -91,9 +99,13 @@ def fit_weights(results: list[CaseResult], strength: float = DEFAULT_STRENGTH) -
 
     bounds = [(None, 0.0) if p < 0 else (0.0, None) if p > 0 else (None, None) for p in prior]
     solution = minimize(loss, prior, jac=True, method="L-BFGS-B", bounds=bounds)
-    learned = {name: round(float(w), 4) for name, w in zip(names, solution.x, strict=True)}
+    exercised = np.array([any(rows[:, i].any() for rows, _ in blocks) for i in range(len(names))])
+    scale = float(np.abs(solution.x[exercised]).sum() / (np.abs(prior[exercised]).sum() or 1.0)) or 1.0
+    fitted = np.where(exercised, solution.x, prior * scale)
+    learned = {name: round(float(w), 4) for name, w in zip(names, fitted, strict=True)}
     return Fit(
         weights=learned,
+        scale=round(scale, 4),
         cases=len(per_case),
         pairs=sum(len(rows) - 1 for rows, _ in per_case),
         train_mrr_prior=_mrr(results, PRIOR),
@@ -107,6 +119,7 @@ def fit_record(fit: Fit, suites: list[dict[str, Any]], strength: float) -> dict[
         "weights": fit.weights,
         "prior": dict(PRIOR),
         "prior_strength": strength,
+        "unexercised_scale": fit.scale,
         "trained_on": suites,
         "training_cases": fit.cases,
         "training_pairs": fit.pairs,

@@ -112,7 +112,8 @@ def fit(
     out.write_text(json.dumps(fit_record(learned, training_suites(loaded), strength), indent=2) + "\n")
     console.print(
         f"{learned.cases} training cases, {learned.pairs} pairs; training MRR "
-        f"{learned.train_mrr_prior:.3f} (priors) -> {learned.train_mrr_learned:.3f} (learned)\n"
+        f"{learned.train_mrr_prior:.3f} (priors) -> {learned.train_mrr_learned:.3f} (learned); features the"
+        f" training never exercised keep their priors x {learned.scale:.2f}\n"
         + "\n".join(f"  {name:20} {weight:+.3f}" for name, weight in learned.weights.items())
         + f"\nWeights: {out}",
         highlight=False,
