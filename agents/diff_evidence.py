@@ -73,19 +73,24 @@ def incident_terms(incident: Incident, signals: Signals) -> dict[str, float]:
 
 
 def mention_features(tokens: Sequence[DiffTokens], terms: dict[str, float]) -> list[dict[str, float]]:
-    """Per change: `diff_mentions` (incident tokens on its changed lines) and `removed_mentions`
-    (incident tokens it removed and did not add back), each IDF-weighted and scaled to the window's best."""
+    """Per change, each IDF-weighted and scaled to the window's best:
+
+    - `diff_mentions`: incident tokens on its changed lines;
+    - `removed_mentions`: incident tokens it removed and did not add back;
+    - `removed_error_names`: the same, for the tokens a parsed error message names (`KeyError:
+      'region'`). Prose that happens to use a word a change deleted is weak evidence; an error
+      naming the thing a change deleted is strong, so the two are weighed apart.
+    """
     n = len(tokens)
     document_frequency = {term: sum(term in t.changed for t in tokens) for term in terms}
     idf = {term: math.log(1 + n / (1 + df)) * terms[term] for term, df in document_frequency.items() if df}
-    mentions = [sum(idf.get(term, 0.0) for term in t.changed & idf.keys()) for t in tokens]
-    removed = [sum(idf.get(term, 0.0) for term in (t.removed - t.added) & idf.keys()) for t in tokens]
-    top_mentions = max(mentions, default=0.0) or 1.0
-    top_removed = max(removed, default=0.0) or 1.0
-    return [
-        {"diff_mentions": m / top_mentions, "removed_mentions": r / top_removed}
-        for m, r in zip(mentions, removed, strict=True)
-    ]
+    named = {term for term in idf if terms[term] >= MESSAGE_WEIGHT}
+    mentions = [sum(idf[term] for term in t.changed & idf.keys()) for t in tokens]
+    removed = [sum(idf[term] for term in (t.removed - t.added) & idf.keys()) for t in tokens]
+    removed_named = [sum(idf[term] for term in (t.removed - t.added) & named) for t in tokens]
+    columns = {"diff_mentions": mentions, "removed_mentions": removed, "removed_error_names": removed_named}
+    tops = {name: max(values, default=0.0) or 1.0 for name, values in columns.items()}
+    return [{name: values[i] / tops[name] for name, values in columns.items()} for i in range(n)]
 
 
 def size_ranks(changes: Sequence[Change]) -> list[float]:

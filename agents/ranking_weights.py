@@ -13,16 +13,18 @@ from pathlib import Path
 from sleuth.errors import SleuthError
 
 # Priors: blame of the failing line is the strongest evidence a change is involved; reading past the
-# stack (call_path) next; removing a name the error says is missing is close behind. Shared files,
-# words and recency break ties; big changes are riskier than small ones; changes to docs or tests
-# alone cannot change what production runs.
+# stack (call_path) next, and a model's judgement of the diff when one is configured; removing a
+# name the error says is missing is close behind. Shared files, words (in the whole change, and in
+# what it says it does) and recency break ties; big changes are riskier than small ones; changes to
+# docs or tests alone cannot change what production runs.
 PRIOR = {
     "blame_frame_line": 3.0,
     "blame_near_frames": 1.5,
     "call_path": 2.0,
     "llm_judgement": 3.0,
     "frame_file_overlap": 1.0,
-    "removed_mentions": 1.5,
+    "removed_error_names": 1.5,
+    "removed_mentions": 1.0,
     "diff_mentions": 1.0,
     "lexical": 1.2,
     "message_lexical": 0.6,

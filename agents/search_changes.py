@@ -5,6 +5,7 @@ plus bm25 over the stored message/paths/diff text join the structural features. 
 window is read from git and bm25 runs over the diffs in memory; the semantic feature is then absent.
 """
 
+from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -61,6 +62,26 @@ def _change_text(change: Change, diff: str) -> str:
         line[1:] for line in diff.splitlines() if line.startswith(("+", "-")) and not line.startswith(("+++", "---"))
     ]
     return "\n".join([change.title, change.body, " ".join(change.files), *diff_lines])
+
+
+def _message_lexical(changes: list[Change], incident: Incident) -> list[float]:
+    """bm25 of the incident over each change's title, body and paths alone, scaled to the window's best.
+
+    The whole-change `lexical` feature is dominated by diff text; what a change *says* it does is a
+    separate, often sharper signal (reverts and fixes describe the behaviour the culprit announced).
+    """
+    documents = [f"{c.title}\n{c.body}\n{' '.join(c.files)}" for c in changes]
+    scores = bm25_scores(documents, incident.text(), max_terms=256)
+    top = max(scores, default=0.0) or 1.0
+    return [score / top for score in scores]
+
+
+def _recency_ranks(live_since: list[datetime]) -> list[float]:
+    """`recency_rank`: 1 for the newest change of the window, 0 for the oldest, whatever the gaps."""
+    if len(live_since) < 2:
+        return [1.0] * len(live_since)
+    ordered = sorted(live_since)  # changes shipped by one deploy share a rank
+    return [1.0 - (len(ordered) - bisect_right(ordered, when)) / (len(ordered) - 1) for when in live_since]
 
 
 def _query(incident: Incident, signals: Signals) -> str:
@@ -126,6 +147,9 @@ def search_changes(
 
     mentions = mention_features([diff_tokens(diff) for diff in diffs], incident_terms(incident, signals))
     sizes = size_ranks(changes)
+    said = _message_lexical(changes, incident)
+    live_since = [shipped.get(c.sha) or c.merged_at for c in changes]
+    newest = _recency_ranks(live_since)
     weights = weights or fusion_weights()
     candidates = []
     for position, change in enumerate(changes):
@@ -134,15 +158,16 @@ def search_changes(
             timing = "shipped_before" if shipped_at and shipped_at < cutoff else "not_shipped"
         else:
             timing = "merged_before"
-        live_since = shipped_at or change.merged_at
-        hours_live = max(0.0, (cutoff - live_since).total_seconds() / 3600)
+        hours_live = max(0.0, (cutoff - live_since[position]).total_seconds() / 3600)
         touched = set(change.files)
         features = {
             "blame_frame_line": line_hits.get(change.sha, 0.0) / total_weight,
             "blame_near_frames": near_hits.get(change.sha, 0.0) / total_weight,
             "frame_file_overlap": sum(w for f, w in weighted if f.repo_path in touched) / total_weight,
             "lexical": lexical[position],
+            "message_lexical": said[position],
             "recency": 1.0 / (1.0 + hours_live / 24.0),
+            "recency_rank": newest[position],
             **mentions[position],
             "size": sizes[position],
             **inert_features(change),
@@ -182,15 +207,19 @@ def _reasons(features: dict[str, float], timing: str, shipped_at: datetime | Non
         reasons.append("changed lines next to a stack-frame line")
     if features["frame_file_overlap"] > 0:
         reasons.append("touches a file in the stack trace")
-    if features["removed_mentions"] >= 0.5:
-        reasons.append("removed a name or value the error mentions")
+    if features["removed_error_names"] >= 0.5:
+        reasons.append("removed a name or value the error message names")
+    elif features["removed_mentions"] >= 0.5:
+        reasons.append("removed a name or value the incident mentions")
     elif features["diff_mentions"] >= 0.5:
         reasons.append("its changed lines hold a name or value the error mentions")
     if features["docs_only"] or features["tests_only"]:
         reasons.append("touches only " + ("documentation" if features["docs_only"] else "tests"))
     if features["size"] >= 0.9:
         reasons.append("one of the largest changes in the window")
-    if features["lexical"] >= 0.5:
+    if features["message_lexical"] >= 0.5:
+        reasons.append("its title or description shares terms with the incident")
+    elif features["lexical"] >= 0.5:
         reasons.append("its text shares terms with the incident")
     if features.get("semantic", 0.0) >= 0.9:
         reasons.append("its summary is among the closest in meaning to the incident")

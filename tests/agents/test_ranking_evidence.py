@@ -1,7 +1,7 @@
 """Ranking evidence from diffs, learned fusion weights, and reading data the failing line reads."""
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -9,6 +9,7 @@ import pytest
 from sleuth.agents import ranking_weights
 from sleuth.agents.diff_evidence import diff_tokens, incident_terms, inert_features, mention_features, size_ranks
 from sleuth.agents.plan import plan
+from sleuth.agents.search_changes import _message_lexical, _recency_ranks
 from sleuth.errors import SleuthError
 from sleuth.evals.fusion import fit_weights
 from sleuth.evals.metrics import CaseResult, RankedCandidate
@@ -52,9 +53,13 @@ def test_the_change_that_removed_the_missing_name_leads_removed_mentions() -> No
     assert terms["discount"] == 2.0  # named by the error message itself
     assert "srv" not in terms and "handlers" not in terms  # paths are the frames' business, not the diffs'
     features = mention_features([diff_tokens(RENAME), diff_tokens(LOGGING), diff_tokens(CONFIG)], terms)
-    assert features[0]["removed_mentions"] == 1.0
+    assert features[0]["removed_mentions"] == 1.0 and features[0]["removed_error_names"] == 1.0
     assert features[1]["removed_mentions"] == 0.0 and features[1]["diff_mentions"] > 0  # mentions, removes nothing
-    assert features[2] == {"diff_mentions": 0.0, "removed_mentions": 0.0}
+    assert features[2] == {"diff_mentions": 0.0, "removed_mentions": 0.0, "removed_error_names": 0.0}
+    # Prose that uses a word a change deleted is not an error naming it.
+    prose = _incident("checkout totals ignore the discount code since yesterday")
+    features = mention_features([diff_tokens(RENAME), diff_tokens(LOGGING)], incident_terms(prose, plan(prose)))
+    assert features[0]["removed_mentions"] == 1.0 and features[0]["removed_error_names"] == 0.0
 
 
 def test_a_config_value_the_error_prints_points_at_the_change_that_set_it() -> None:
@@ -92,6 +97,31 @@ def test_size_is_the_changes_rank_among_the_window_by_lines_changed() -> None:
     assert size_ranks([change(9, 9)]) == [0.0]
 
 
+def test_recency_rank_orders_the_window_and_one_deploy_shares_a_rank() -> None:
+    hour = timedelta(hours=1)
+    # newest, oldest, and two changes shipped by the same deploy in between
+    assert _recency_ranks([WHEN, WHEN - 9 * hour, WHEN - 2 * hour, WHEN - 2 * hour]) == pytest.approx(
+        [1, 0, 2 / 3, 2 / 3]
+    )
+    assert _recency_ranks([WHEN]) == [1.0]
+
+
+def test_message_lexical_reads_what_a_change_says_not_its_diff() -> None:
+    def change(title: str, files: list[str]) -> Change:
+        return Change(repo="r", sha="a" * 40, title=title, committed_at=WHEN, merged_at=WHEN, files=files)
+
+    incident = Incident(
+        title="wheel cache ignored",
+        description="every install rebuilds the wheel: the cache is never hit",
+        started_at=WHEN,
+    )
+    window = [
+        change("Vendor a newer urllib3", ["src/pip/_vendor/urllib3/x.py"]),
+        change("Key the wheel cache by hash", ["src/pip/cache.py"]),
+    ]
+    assert _message_lexical(window, incident) == [0.0, 1.0]
+
+
 def _case(culprit_features: dict[str, float], others: list[dict[str, float]], case_id: str = "c") -> CaseResult:
     ranking = [RankedCandidate(sha="c" * 40, timing="merged_before", features=culprit_features, score=0.0)]
     ranking += [
@@ -115,7 +145,14 @@ def test_fit_learns_what_separates_culprits_and_keeps_priors_for_unseen_features
     fit = fit_weights(results)
     prior = ranking_weights.PRIOR
     assert fit.weights["lexical"] > prior["lexical"] and fit.weights["recency"] < prior["recency"]
-    assert fit.weights["blame_frame_line"] == prior["blame_frame_line"]  # never seen: stays at its prior
+    # Never seen: keeps its prior on the learned scale (the exercised weights' size over their priors').
+    exercised = [name for name in prior if name in ("lexical", "recency")]
+    scale = sum(abs(fit.weights[n]) for n in exercised) / sum(abs(prior[n]) for n in exercised)
+    assert fit.scale == pytest.approx(scale, abs=1e-3) and fit.scale != 1.0
+    assert fit.weights["blame_frame_line"] == pytest.approx(prior["blame_frame_line"] * fit.scale, abs=1e-3)
+    assert fit.weights["call_path"] / fit.weights["blame_frame_line"] == pytest.approx(
+        prior["call_path"] / prior["blame_frame_line"], abs=1e-3
+    )
     assert fit.train_mrr_learned == 1.0 and fit.train_mrr_prior < 1.0
     assert fit.cases == 6 and fit.pairs == 12
 
