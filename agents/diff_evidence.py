@@ -48,15 +48,17 @@ def _words(text: str) -> set[str]:
     return words
 
 
+def changed_lines(diff: str) -> list[str]:
+    """The added and removed lines of a unified diff, with their `+`/`-`, file headers skipped."""
+    return [line for line in diff.splitlines() if line.startswith(("+", "-")) and not line.startswith(("+++", "---"))]
+
+
 def diff_tokens(diff: str) -> DiffTokens:
     """Tokens on the added and removed lines of a unified diff (headers skipped)."""
     added: set[str] = set()
     removed: set[str] = set()
-    for line in diff.splitlines():
-        if line.startswith("+") and not line.startswith("+++"):
-            added |= _words(line[1:])
-        elif line.startswith("-") and not line.startswith("---"):
-            removed |= _words(line[1:])
+    for line in changed_lines(diff):
+        (added if line.startswith("+") else removed).update(_words(line[1:]))
     return DiffTokens(frozenset(added), frozenset(removed))
 
 

@@ -1,7 +1,7 @@
 """hypothesize: ranked, cited explanations with calibrated confidence, including "no code change"."""
 
 from sleuth.agents.ranking_weights import fusion_weights
-from sleuth.agents.search_changes import NOT_SHIPPED_FACTOR, rank_candidates
+from sleuth.agents.search_changes import rank_candidates, with_feature
 from sleuth.models import Candidate, ErrorClass, Evidence, Hypothesis, Signals
 
 LOW_CONFIDENCE = 0.5
@@ -48,21 +48,11 @@ def rerank_by_reading(
     updated = []
     for candidate in candidates:
         value = strength.get(candidate.change.sha, 0.0)
-        previous = candidate.features.get("call_path", 0.0)
-        if value == previous:
+        if value == candidate.features.get("call_path", 0.0):
             updated.append(candidate)
             continue
-        bonus = weight * (value - previous) * (NOT_SHIPPED_FACTOR if candidate.timing == "not_shipped" else 1)
         reason = f"last changed {where[candidate.change.sha]}, on the failing line's call path"
-        updated.append(
-            candidate.model_copy(
-                update={
-                    "features": {**candidate.features, "call_path": value},
-                    "score": round(candidate.score + bonus, 4),
-                    "reasons": [*candidate.reasons, reason],
-                }
-            )
-        )
+        updated.append(with_feature(candidate, "call_path", value, weight, reason))
     return rank_candidates(updated)
 
 

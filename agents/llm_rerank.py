@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field, SecretStr
 
-from sleuth.agents.search_changes import NOT_SHIPPED_FACTOR, rank_candidates
+from sleuth.agents.diff_evidence import changed_lines
+from sleuth.agents.search_changes import rank_candidates, with_feature
 from sleuth.models import Candidate, Incident, Signals
 from sleuth.redact import redact
 
@@ -74,9 +75,7 @@ def _incident_block(incident: Incident, signals: Signals) -> str:
 
 
 def _diff_excerpt(diff: str) -> str:
-    changed = [
-        line for line in diff.splitlines() if line.startswith(("+", "-")) and not line.startswith(("+++", "---"))
-    ]
+    changed = changed_lines(diff)
     more = f"\n… {len(changed) - DIFF_LINES} more changed lines" if len(changed) > DIFF_LINES else ""
     return "\n".join(line[:200] for line in changed[:DIFF_LINES]) + more
 
@@ -149,13 +148,5 @@ def llm_rerank(
 def _with_judgement(candidate: Candidate, judgement: _Judgement | None, weight: float) -> Candidate:
     if judgement is None:
         return candidate
-    value = judgement.likelihood / 100
-    bonus = weight * value * (NOT_SHIPPED_FACTOR if candidate.timing == "not_shipped" else 1)
     reason = f"the model judged it {judgement.likelihood}% likely: {judgement.why.strip()[:240]}"
-    return candidate.model_copy(
-        update={
-            "features": {**candidate.features, "llm_judgement": value},
-            "score": round(candidate.score + bonus, 4),
-            "reasons": [*candidate.reasons, reason],
-        }
-    )
+    return with_feature(candidate, "llm_judgement", judgement.likelihood / 100, weight, reason)

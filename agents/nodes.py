@@ -53,6 +53,8 @@ def plan_node(state: State, runtime: Ctx) -> State:
 def search_changes_node(state: State, runtime: Ctx) -> State:
     """Rank the changes of the window."""
     started = time.monotonic()
+    context = runtime.context
+    weights = fusion_weights(context.settings.ranking_weights)
     result = search_changes(
         runtime.context.host,
         state["incident"],
@@ -62,7 +64,7 @@ def search_changes_node(state: State, runtime: Ctx) -> State:
         state["window_days"],
         state.get("deploys", []),
         runtime.context.index,
-        fusion_weights(runtime.context.settings.ranking_weights),
+        weights,
     )
     if not result.candidates:
         raise SleuthError(
@@ -70,11 +72,9 @@ def search_changes_node(state: State, runtime: Ctx) -> State:
             hint="widen --window-days or check --branch",
         )
     candidates, notes, usage = result.candidates, list(result.notes), {}
-    context = runtime.context
     if context.llm is not None:
         host = context.host
         diffs = {c.change.sha: host.diff(c.change.sha) for c in candidates[:TOP_K]}
-        weights = fusion_weights(context.settings.ranking_weights)
         candidates, spent = llm_rerank(
             context.llm,
             state["incident"],

@@ -9,7 +9,14 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sleuth.agents.diff_evidence import diff_tokens, incident_terms, inert_features, mention_features, size_ranks
+from sleuth.agents.diff_evidence import (
+    changed_lines,
+    diff_tokens,
+    incident_terms,
+    inert_features,
+    mention_features,
+    size_ranks,
+)
 from sleuth.agents.ranking_weights import fusion_weights
 from sleuth.models import Candidate, Change, Deploy, Incident, Signals, StackFrame
 from sleuth.tools.change_index import ChangeIndex
@@ -58,20 +65,23 @@ def _weighted_frames(signals: Signals) -> list[tuple[StackFrame, float]]:
 
 
 def _change_text(change: Change, diff: str) -> str:
-    diff_lines = [
-        line[1:] for line in diff.splitlines() if line.startswith(("+", "-")) and not line.startswith(("+++", "---"))
-    ]
+    diff_lines = [line[1:] for line in changed_lines(diff)]
     return "\n".join([change.title, change.body, " ".join(change.files), *diff_lines])
 
 
+def message_scores(changes: list[Change], incident: Incident) -> list[float]:
+    """bm25 of the incident's text over each change's message and changed paths (also the bm25 baseline)."""
+    documents = [f"{c.title}\n{c.body}\n{' '.join(c.files)}" for c in changes]
+    return bm25_scores(documents, incident.text(), max_terms=256)
+
+
 def _message_lexical(changes: list[Change], incident: Incident) -> list[float]:
-    """bm25 of the incident over each change's title, body and paths alone, scaled to the window's best.
+    """`message_scores` scaled to the window's best.
 
     The whole-change `lexical` feature is dominated by diff text; what a change *says* it does is a
     separate, often sharper signal (reverts and fixes describe the behaviour the culprit announced).
     """
-    documents = [f"{c.title}\n{c.body}\n{' '.join(c.files)}" for c in changes]
-    scores = bm25_scores(documents, incident.text(), max_terms=256)
+    scores = message_scores(changes, incident)
     top = max(scores, default=0.0) or 1.0
     return [score / top for score in scores]
 
@@ -188,6 +198,19 @@ def search_changes(
             )
         )
     return SearchResult(candidates=rank_candidates(candidates), signals=signals, notes=notes)
+
+
+def with_feature(candidate: Candidate, name: str, value: float, weight: float, reason: str) -> Candidate:
+    """The candidate with a feature found after search (reading, a model) set, its score and reasons updated."""
+    previous = candidate.features.get(name, 0.0)
+    bonus = weight * (value - previous) * (NOT_SHIPPED_FACTOR if candidate.timing == "not_shipped" else 1)
+    return candidate.model_copy(
+        update={
+            "features": {**candidate.features, name: value},
+            "score": round(candidate.score + bonus, 4),
+            "reasons": [*candidate.reasons, reason],
+        }
+    )
 
 
 def rank_candidates(candidates: list[Candidate]) -> list[Candidate]:

@@ -5,9 +5,8 @@ back to newest first so every baseline is deterministic.
 """
 
 from sleuth.agents.plan import plan
-from sleuth.agents.search_changes import map_frames
+from sleuth.agents.search_changes import map_frames, message_scores
 from sleuth.models import Change, Incident
-from sleuth.tools.lexical import bm25_scores
 from sleuth.tools.local_git import LocalGitHost
 
 
@@ -18,8 +17,7 @@ def recency(window: list[Change]) -> list[str]:
 
 def bm25(window: list[Change], incident: Incident) -> list[str]:
     """BM25 of the incident's text over each change's message and changed paths."""
-    documents = [f"{c.title}\n{c.body}\n{' '.join(c.files)}" for c in window]
-    scores = bm25_scores(documents, incident.text(), max_terms=256)
+    scores = message_scores(window, incident)
     order = sorted(range(len(window)), key=lambda i: (-scores[i], -window[i].merged_at.timestamp()))
     return [window[i].sha for i in order]
 
