@@ -24,7 +24,14 @@ _NUMBER_REF = re.compile(r"(?:\b[\w.-]+/[\w.-]+)?(?:#|\bgh-|\bGH-|\bbpo-|!)\d+\b
 _WORD_NUMBER = re.compile(r"\b(?:issue|issues|pr|prs|pull request|pull|bug|ticket|commit)s?\s*(?:no\.?\s*)?\d+\b", re.I)
 # Sphinx roles that cite a tracker entry: :issue:`123`, :pull:`45`, :pr:`6`, :gh:`7`, :bpo:`8`.
 _ROLE_REF = re.compile(r":(?:issue|pull|pr|gh|ghissue|ghpull|bpo|bug|commit|user):`[^`]*`", re.I)
-_TRAILER = re.compile(r"^[A-Z][\w-]*(?:-[\w]+)*:\s+\S.*$")
+_TRAILER = re.compile(
+    r"^(?:[A-Z][\w-]*(?:-[\w]+)*:\s+\S.*"
+    # curl's and GitHub's closing lines, which carry no colon: "Fixes #123", "Closes https://…/pull/4"
+    r"|(?i:fix|fixes|fixed|close|closes|closed|resolve|resolves|resolved|refs?|see|bug|follow-up to)\s+"
+    r"(?:[\w.-]+/[\w.-]+)?(?:#\d+|https?://\S+|[0-9a-f]{7,40}))$"
+)
+# Who reported, reviewed, tested or helped: names, wherever the line stands.
+_PERSON_TRAILER = re.compile(r"^\s*[\w-]+-by:.*$", re.M | re.I)
 _MENTION = re.compile(r"(?<!\w)@[\w-]+")
 _EMAIL = re.compile(r"<?[\w.+-]+@[\w-]+(?:\.[\w-]+)+>?")
 _CONTENT_MIN = 3
@@ -39,10 +46,7 @@ def _strip_trailers(text: str) -> str:
             paragraphs.pop()
         else:
             break
-    kept = "\n\n".join(paragraphs)
-    return "\n".join(
-        line for line in kept.splitlines() if not re.match(r"^\s*(Signed-off-by|Co-authored-by):", line, re.I)
-    )
+    return _PERSON_TRAILER.sub("", "\n\n".join(paragraphs))
 
 
 def scrub(body: str, culprit_titles: list[str], names: list[str]) -> str:

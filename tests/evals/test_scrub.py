@@ -77,3 +77,20 @@ def test_strict_means_no_content_word_of_the_culprit_title_survives() -> None:
     title = "Cache conftest lookups during collection"
     assert not is_strict("collection now picks the wrong directory", title)
     assert is_strict("running --lf reports that no tests ran on nested packages", title)
+
+
+def test_curl_style_closing_lines_and_name_trailers_are_trailers() -> None:
+    body = (
+        "Regression since the resolver rewrite, which moved the buffer into a more narrow\n"
+        "scope, but the data in that buffer was used outside of that scope.\n\n"
+        "Reported-by: Kamil Dudka\n"
+        "Fixes #10123\n"
+        "Closes #10124"
+    )
+    symptom = scrub(body, [], [])
+    for leaked in ("Kamil", "Dudka", "Reported-by", "Fixes", "Closes"):
+        assert leaked not in symptom, leaked
+    assert symptom.endswith("used outside of that scope.")
+    # A closing line in mid-text is not a trailer block, but a person's name line still goes.
+    kept = scrub("Tested-by: Ada Lovelace\nthe nightly job hangs on Windows\nnote: see the runner logs", [], [])
+    assert "Ada" not in kept and "note: see the runner logs" in kept
