@@ -18,12 +18,15 @@ from sleuth.tools.call_path import (
     referenced_names,
     statement_span,
 )
+from sleuth.tools.enrichment import path_tags
 from sleuth.tools.sandbox import Sandbox
-from sleuth.tools.workspace_blame import blame_workspace
+from sleuth.tools.workspace_blame import blame_ranges, blame_workspace
 
 CONTEXT_LINES = 30
 MAX_FRAME_READS = 8
 MAX_SUSPECTS = 3
+MAX_SUSPECT_FILES = 5
+MAX_SUSPECT_HUNKS = 3
 CALL_PATH_FRAMES = 2
 MAX_CALLEES = 6
 MAX_SPAN_LINES = 60
@@ -167,31 +170,55 @@ def _span_evidence(
     return found
 
 
+def _reading_order(paths: list[str]) -> list[str]:
+    """Code before tests, docs and build files: where a suspect's faulty line most likely is."""
+
+    order = {"code": 0, "config": 1, "schema": 1, "dependency": 2, "infra": 2, "test": 3, "docs": 4}
+    return sorted(paths, key=lambda path: min(order.get(tag, 2) for tag in path_tags(path) or {"code"}))
+
+
 def _suspect_evidence(sandbox: Sandbox, candidates: list[Candidate], diffs: dict[str, str]) -> list[Evidence]:
-    """Read what the leading suspects changed, in the current tree: code the frames may not name."""
+    """Read what the leading suspects changed, in the current tree: code the frames may not name.
+
+    One blame per file covers all its hunks read, and a suspect's files are read code first, at most
+    MAX_SUSPECT_FILES of them: a change touching sixty files would otherwise cost sixty blames.
+    """
     from unidiff import PatchSet
 
+    # Only changes in the window can be suspects: blame need not walk past the window's base.
+    oldest = min(candidates, key=lambda c: c.change.merged_at, default=None)
+    base = oldest.change.parents[0] if oldest and oldest.change.parents else None
     evidence: list[Evidence] = []
     for candidate in candidates[:MAX_SUSPECTS]:
         try:
             patch = PatchSet(diffs.get(candidate.change.sha, ""))
         except Exception:
             continue
-        for patched in patch:
-            if patched.is_removed_file:
-                continue
-            for hunk in list(patched)[:3]:
-                excerpt = read_excerpt(sandbox, patched.path, hunk.target_start, context=8)
-                if excerpt is None:
+        files = {p.path: p for p in patch if not p.is_removed_file}
+        for path in _reading_order(list(files))[:MAX_SUSPECT_FILES]:
+            text = sandbox.read_text(path)
+            lines = text.splitlines() if text else []
+            hunks = [h for h in list(files[path])[:MAX_SUSPECT_HUNKS] if lines]
+            spans = [(max(1, h.target_start - 8), min(len(lines), h.target_start + 8)) for h in hunks]
+            blame = blame_ranges(sandbox, path, [s for s in spans if s[0] <= s[1]], since=base) or {}
+            for hunk, (start, end) in zip(hunks, spans, strict=True):
+                if start > end:
                     continue
+                excerpt = CodeExcerpt(
+                    path=path,
+                    start_line=start,
+                    focus_line=min(max(hunk.target_start, start), end),
+                    lines=lines[start - 1 : end],
+                    blame={n: blame[n][0] for n in range(start, end + 1) if n in blame},
+                )
                 evidence.append(
                     Evidence(
                         kind="diff",
                         role="suspect_change",
-                        summary=f"{candidate.change.short_sha} changed {patched.path} around line"
+                        summary=f"{candidate.change.short_sha} changed {path} around line"
                         f" {hunk.target_start} (+{hunk.added}/-{hunk.removed})",
                         sha=candidate.change.sha,
-                        path=patched.path,
+                        path=path,
                         line=hunk.target_start,
                         excerpt=excerpt,
                     )

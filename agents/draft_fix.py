@@ -42,7 +42,8 @@ class Edit:
 
 def _origin_lines(sandbox: Sandbox, path: str, line: int, culprit: str) -> set[int]:
     """Return the culprit's own line numbers for the lines it left around the faulty line."""
-    blamed = blame_workspace(sandbox, path, max(1, line - BLAME_CONTEXT), line + BLAME_CONTEXT)
+    # Only the culprit's lines matter, so blame need not walk history older than the culprit.
+    blamed = blame_workspace(sandbox, path, max(1, line - BLAME_CONTEXT), line + BLAME_CONTEXT, since=f"{culprit}^")
     return {origin for sha, origin in blamed.values() if sha == culprit}
 
 
