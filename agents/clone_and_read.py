@@ -200,7 +200,11 @@ def _suspect_evidence(sandbox: Sandbox, candidates: list[Candidate], diffs: dict
             lines = text.splitlines() if text else []
             hunks = [h for h in list(files[path])[:MAX_SUSPECT_HUNKS] if lines]
             spans = [(max(1, h.target_start - 8), min(len(lines), h.target_start + 8)) for h in hunks]
-            blame = blame_ranges(sandbox, path, [s for s in spans if s[0] <= s[1]], since=base) or {}
+            readable = [span for span in spans if span[0] <= span[1]]
+            blame = blame_ranges(sandbox, path, readable, since=base)
+            if blame is None and base:  # a base the clone cannot resolve: walk the whole history
+                blame = blame_ranges(sandbox, path, readable)
+            blame = blame or {}
             for hunk, (start, end) in zip(hunks, spans, strict=True):
                 if start > end:
                     continue
