@@ -68,8 +68,13 @@ def _from_tox(text: str) -> TestCommand | None:
         return None
     for section in ("testenv", *parser.sections()):
         if parser.has_option(section, "commands"):
-            for line in parser.get(section, "commands").splitlines():
-                argv = [w for w in shlex.split(line, comments=True) if not w.startswith("{")]
+            # tox joins a line ending in a backslash with the next; an unparsable line is skipped, not fatal.
+            for line in re.sub(r"\\\n", " ", parser.get(section, "commands")).splitlines():
+                try:
+                    words = shlex.split(line, comments=True)
+                except ValueError:
+                    continue
+                argv = [w for w in words if not w.startswith("{")]
                 kind = _kind_of(argv)
                 if kind == "pytest":
                     return TestCommand(kind=kind, argv=PYTEST, source=f"tox.ini [{section}] commands")

@@ -26,6 +26,12 @@ def detected(tmp_path: Path, files: dict[str, str]):
             "tox.ini",
         ),
         ({"tox.ini": "[testenv]\ncommands = python -m unittest discover\n"}, "unittest", "tox.ini"),
+        # A command continued over lines with a backslash (tox joins them), and one left dangling.
+        (
+            {"tox.ini": "[testenv]\ncommands =\n    flake8 \\\n\n    pytest \\\n      --cov app {posargs}\n"},
+            "pytest",
+            "tox.ini",
+        ),
         (
             {"noxfile.py": "import nox\n@nox.session\ndef tests(session):\n    session.run('pytest', '-q')\n"},
             "pytest",
@@ -49,6 +55,11 @@ def test_detects_the_projects_runner(tmp_path: Path, files: dict[str, str], kind
 
 def test_nothing_to_detect_is_none(tmp_path: Path) -> None:
     assert detected(tmp_path, {"README.md": "hello\n", "package.json": '{"name": "x"}'}) is None
+
+
+def test_a_tox_command_shlex_cannot_split_is_skipped_not_a_crash(tmp_path: Path) -> None:
+    # tox's own history has one (a dangling backslash); it crashed whole investigations.
+    assert detected(tmp_path, {"tox.ini": "[testenv]\ncommands = coverage run -m pytest \\"}) is None
 
 
 def test_reads_outcomes_of_pytest_unittest_and_go() -> None:
