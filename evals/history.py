@@ -7,7 +7,7 @@ investigator may see it: nothing merged at or after the incident's start exists.
 
 import bisect
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 
@@ -58,7 +58,7 @@ class CaseHost(LocalGitHost):
         self.name = history.host.name
         self.history = history
         self.cutoff = cutoff
-        self._head = history.host.head_at(history.branch, cutoff) if history.window(_EPOCH, cutoff) else None
+        self._head = history.host.head_at(history.branch, self._last_second) if history.window(_EPOCH, cutoff) else None
 
     def _visible(self, sha: str) -> bool:
         if self.history.landed_before(sha, self.cutoff):
@@ -73,8 +73,14 @@ class CaseHost(LocalGitHost):
             raise SleuthError(f"{ref} is after the incident started ({self.cutoff.isoformat()})")
         return sha
 
+    @property
+    def _last_second(self) -> datetime:
+        # git's --before includes its second, and commit dates are whole seconds: a change merged in
+        # the incident's very second (one push of several rebased commits shares a date) is not in.
+        return self.cutoff - timedelta(seconds=1)
+
     def head_at(self, branch: str | None, moment: datetime) -> str:
-        return self.history.host.head_at(branch, min(moment, self.cutoff))
+        return self.history.host.head_at(branch, min(moment, self._last_second))
 
     def changes(self, branch: str | None, since: datetime, until: datetime) -> list[Change]:
         if branch not in (None, self.history.branch):

@@ -13,7 +13,7 @@ from sleuth.evals.runner import run_cases
 from sleuth.evals.scenarios.python_checkout import SPECS
 from sleuth.evals.scenarios.spec import build_case
 from sleuth.tools.sandbox import BubblewrapSandbox
-from tests.conftest import run_sleuth
+from tests.conftest import commit_files, new_repo, run_sleuth
 from tests.fakes.openai_chat import ChatServer
 
 CHOSEN = ("py_discount_keyerror", "py_rates_refused", "py_undeployed_newest", "py_region_removed")
@@ -46,6 +46,19 @@ def test_the_investigator_cannot_see_past_started_at(suite: Path, tmp_path: Path
         sandbox.clone(case.repo, history.changes[2].sha)
         listed = sandbox.run(["git", "log", "--all", "--reflog", "--format=%H"]).output.split()
     assert later not in listed and history.changes[2].sha in listed
+
+
+def test_a_change_merged_in_the_incidents_very_second_is_not_the_running_code(tmp_path: Path) -> None:
+    # mpv's history: one push of rebased commits shares a commit date, and the fix is one of them.
+    repo = new_repo(tmp_path / "r")
+    commit_files(repo, {"a.py": "a = 1\n"}, "first", when="2026-10-01T10:00:00+00:00")
+    commit_files(repo, {"a.py": "a = 2\n"}, "second", when="2026-10-02T10:00:00+00:00")
+    commit_files(repo, {"a.py": "a = 3\n"}, "same second as the incident", when="2026-10-02T10:00:00+00:00")
+    history = RepoHistory(repo, "main")
+    first = history.changes[0]
+    host = CaseHost(history, history.changes[1].merged_at)  # the incident starts in that second
+    assert host.head_at("main", history.changes[1].merged_at + timedelta(days=1)) == first.sha
+    assert host.resolve(host.head_at("main", first.merged_at + timedelta(days=1))) == first.sha
 
 
 def test_eval_run_is_deterministic_and_finds_the_culprits(suite: Path) -> None:
