@@ -43,6 +43,9 @@ MAX_NOTE_ENTRIES = 3
 # merge ("Merge pull request #N from owner/revert-123-branch"). Either way a revert of a revert.
 _REAPPLY = re.compile(r"^(?:Revert\s+[\"“]Revert|Re-?apply\b|Reland\b)", re.I)
 _REVERT_CHANGE = re.compile(r"^(?:Revert\b|Merge pull request #\d+ from \S+/revert-\d+-)", re.I)
+# A commit that assembles a release ("2013.08.07, Version 0.11.7 (Unstable)", libuv and Node.js style;
+# "Release 2.1"): its changelog may name a culprit, but it fixes nothing itself.
+_RELEASE = re.compile(r"^(?:\d{4}[.-]\d{2}[.-]\d{2},?\s+)?(?:version|release|releasing)\s+v?\d", re.I)
 _MECHANICAL = re.compile(
     r"^(?:bump|release|prepare release|preparing release|update changelog|\[pre-commit|pre-commit autoupdate|"
     r"merge branch|merge remote|update dependencies|chore\(deps|\[?automated|update version|version bump)",
@@ -312,6 +315,9 @@ def mine_repository(
             continue
         if _REAPPLY.match(commit.subject):
             result.skipped["revert_of_revert"] += 1
+            continue
+        if _RELEASE.match(commit.subject):
+            result.skipped["release"] += 1
             continue
         # The landing's notes, unless it assembles a release; then the fix commit's own entry.
         fix_notes = notes.get(landing, "") or (_own_notes(host, commit) if commit.sha != landing else "")

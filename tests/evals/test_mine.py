@@ -257,3 +257,17 @@ def test_putting_back_what_a_revert_button_merge_took_out_is_a_revert_of_a_rever
         land(repo, files, subject, f"{why}\n\nThis reverts commit {revert}.", day(number - 197), True, number)
     result = mine_repository(repo, tmp_path / "cases.jsonl", window_days=14)
     assert result.cases == 0 and result.skipped["revert_of_revert"] == 2, result.summary()
+
+
+def test_a_release_commit_whose_changelog_names_a_culprit_is_not_a_fix(tmp_path: Path) -> None:
+    repo = new_repo(tmp_path / "r")
+    commit_files(repo, {"cache.c": "int cache(void) { return 0; }\n"}, "cache: add a fast path", when=day(2))
+    culprit = git(repo, "rev-parse", "HEAD")
+    changelog = (
+        "Changes since version 1.1.0:\n\n"
+        f"* cache: fix a crash introduced in {culprit} when the cache is empty at start-up (Ada Lovelace)\n\n"
+        "* build: stop warning about unused variables on every platform (Grace Hopper)\n"
+    )
+    commit_files(repo, {"ChangeLog": changelog}, f"2026.03.05, Version 1.2.0 (Stable)\n\n{changelog}", when=day(5))
+    result = mine_repository(repo, tmp_path / "cases.jsonl", window_days=14)
+    assert result.cases == 0 and result.skipped["release"] == 1, result.summary()
