@@ -27,6 +27,7 @@ MAX_FRAME_READS = 8
 MAX_SUSPECTS = 3
 MAX_SUSPECT_FILES = 5
 MAX_SUSPECT_HUNKS = 3
+SUSPECT_CONTEXT = 8
 CALL_PATH_FRAMES = 2
 MAX_CALLEES = 6
 MAX_SPAN_LINES = 60
@@ -52,13 +53,19 @@ def read_span(
     end = min(len(lines), end)
     if start > end:
         return None
-    blame = blame_workspace(sandbox, path, start, end)
+    return _excerpt(path, lines, start, end, focus, blame_workspace(sandbox, path, start, end))
+
+
+def _excerpt(
+    path: str, lines: list[str], start: int, end: int, focus: int, blame: dict[int, tuple[str, int]]
+) -> CodeExcerpt:
+    """Lines start..end (already clipped to the file) with the blame of those of them it covers."""
     return CodeExcerpt(
         path=path,
         start_line=start,
         focus_line=min(max(focus, start), end),
         lines=lines[start - 1 : end],
-        blame={number: sha for number, (sha, _) in blame.items()},
+        blame={number: blame[number][0] for number in range(start, end + 1) if number in blame},
     )
 
 
@@ -172,9 +179,8 @@ def _span_evidence(
 
 def _reading_order(paths: list[str]) -> list[str]:
     """Code before tests, docs and build files: where a suspect's faulty line most likely is."""
-
     order = {"code": 0, "config": 1, "schema": 1, "dependency": 2, "infra": 2, "test": 3, "docs": 4}
-    return sorted(paths, key=lambda path: min(order.get(tag, 2) for tag in path_tags(path) or {"code"}))
+    return sorted(paths, key=lambda path: min(order[kind] for kind in path_tags(path)))
 
 
 def _suspect_evidence(sandbox: Sandbox, candidates: list[Candidate], diffs: dict[str, str]) -> list[Evidence]:
@@ -198,23 +204,14 @@ def _suspect_evidence(sandbox: Sandbox, candidates: list[Candidate], diffs: dict
         for path in _reading_order(list(files))[:MAX_SUSPECT_FILES]:
             text = sandbox.read_text(path)
             lines = text.splitlines() if text else []
-            hunks = [h for h in list(files[path])[:MAX_SUSPECT_HUNKS] if lines]
-            spans = [(max(1, h.target_start - 8), min(len(lines), h.target_start + 8)) for h in hunks]
-            readable = [span for span in spans if span[0] <= span[1]]
-            blame = blame_ranges(sandbox, path, readable, since=base)
-            if blame is None and base:  # a base the clone cannot resolve: walk the whole history
-                blame = blame_ranges(sandbox, path, readable)
-            blame = blame or {}
-            for hunk, (start, end) in zip(hunks, spans, strict=True):
-                if start > end:
-                    continue
-                excerpt = CodeExcerpt(
-                    path=path,
-                    start_line=start,
-                    focus_line=min(max(hunk.target_start, start), end),
-                    lines=lines[start - 1 : end],
-                    blame={n: blame[n][0] for n in range(start, end + 1) if n in blame},
-                )
+            reads = []  # (hunk, first line, last line) of each hunk still inside the current file
+            for hunk in list(files[path])[:MAX_SUSPECT_HUNKS]:
+                start = max(1, hunk.target_start - SUSPECT_CONTEXT)
+                end = min(len(lines), hunk.target_start + SUSPECT_CONTEXT)
+                if start <= end:
+                    reads.append((hunk, start, end))
+            blame = blame_ranges(sandbox, path, [(start, end) for _, start, end in reads], since=base) or {}
+            for hunk, start, end in reads:
                 evidence.append(
                     Evidence(
                         kind="diff",
@@ -224,7 +221,7 @@ def _suspect_evidence(sandbox: Sandbox, candidates: list[Candidate], diffs: dict
                         sha=candidate.change.sha,
                         path=path,
                         line=hunk.target_start,
-                        excerpt=excerpt,
+                        excerpt=_excerpt(path, lines, start, end, hunk.target_start, blame),
                     )
                 )
     return evidence

@@ -38,6 +38,8 @@ def test_one_pass_blames_every_range_and_the_bound_leaves_older_lines_out(tmp_pa
 
         bounded = blame_ranges(sandbox, "app.py", [(2, 4), (14, 16)], since=old)
         assert bounded == {3: (first, 3), 15: (second, 15)}
+        # Any revision names the bound; where git stopped is read from the blame, not compared by name.
+        assert blame_ranges(sandbox, "app.py", [(2, 4), (14, 16)], since=f"{first}^") == bounded
 
         assert blame_ranges(sandbox, "app.py", [(30, 40)]) is None  # past the end: git refuses
         assert blame_workspace(sandbox, "app.py", 30, 40) == {}
