@@ -65,6 +65,7 @@ def search_changes_node(state: State, runtime: Ctx) -> State:
         state.get("deploys", []),
         runtime.context.index,
         weights,
+        context.settings.index if context.settings.index.semantic_without_index else None,
     )
     if not result.candidates:
         raise SleuthError(

@@ -2,7 +2,8 @@
 
 With a change index, candidates come from it (window and repository filters), and dense similarity
 plus bm25 over the stored message/paths/diff text join the structural features. Without one, the
-window is read from git and bm25 runs over the diffs in memory; the semantic feature is then absent.
+window is read from git, bm25 runs over the diffs in memory, and the window's headlines are embedded
+in memory with the index's model (unless `index.semantic_without_index` is off).
 """
 
 from bisect import bisect_right
@@ -18,6 +19,8 @@ from sleuth.agents.diff_evidence import (
     size_ranks,
 )
 from sleuth.agents.ranking_weights import fusion_weights
+from sleuth.config import IndexSettings
+from sleuth.errors import SleuthError
 from sleuth.models import Candidate, Change, Deploy, Incident, Signals, StackFrame
 from sleuth.tools.change_index import ChangeIndex
 from sleuth.tools.change_store import change_id
@@ -86,6 +89,16 @@ def _message_lexical(changes: list[Change], incident: Incident) -> list[float]:
     return [score / top for score in scores]
 
 
+def _window_semantic(embedding: IndexSettings, changes: list[Change], query: str, notes: list[str]) -> list[float]:
+    from sleuth.tools.window_semantic import window_similarity
+
+    try:
+        return window_similarity(embedding, changes, query)
+    except SleuthError as exc:  # e.g. an API embedding without its key: rank on the other signals
+        notes.append(f"ranking without semantic similarity: {exc}")
+        return []
+
+
 def _recency_ranks(live_since: list[datetime]) -> list[float]:
     """`recency_rank`: 1 for the newest change of the window, 0 for the oldest, whatever the gaps."""
     if len(live_since) < 2:
@@ -112,8 +125,12 @@ def search_changes(
     deploys: list[Deploy],
     index: ChangeIndex | None = None,
     weights: dict[str, float] | None = None,
+    embedding: IndexSettings | None = None,
 ) -> SearchResult:
-    """Return the candidate changes of the window, ranked, each with its feature values."""
+    """Return the candidate changes of the window, ranked, each with its feature values.
+
+    `embedding`: without an index, embed the window's headlines with this model for the semantic feature.
+    """
     signals = map_frames(signals, host.list_files(ref))
     cutoff = signals.first_error_at
     since = incident.started_at - timedelta(days=window_days)
@@ -137,7 +154,7 @@ def search_changes(
         raw = bm25_scores([_change_text(c, diff) for c, diff in zip(changes, diffs, strict=True)], query)
         top_raw = max(raw, default=0.0) or 1.0
         lexical = [score / top_raw for score in raw]
-        semantic = []
+        semantic = _window_semantic(embedding, changes, query, notes) if embedding is not None else []
     service_deploys = [d for d in deploys if incident.service in (None, d.service)]
     shipped, deploy_notes = shipped_times(host, deploys, incident.service, cutoff)
     notes.extend(deploy_notes)

@@ -143,9 +143,14 @@ def _run_case(case: EvalCase, culprit: str | None, history: RepoHistory, setting
 
 
 def for_mode(settings: Settings, mode: Mode) -> Settings:
-    """Offline runs never call a model, whatever is configured; llm runs need one configured."""
+    """Offline runs never call a model, whatever is configured (embeddings: the bundled MiniLM); llm runs need one."""
     if mode == "offline":
-        return settings.model_copy(update={"llm": settings.llm.model_copy(update={"model": None})})
+        return settings.model_copy(
+            update={
+                "llm": settings.llm.model_copy(update={"model": None}),
+                "index": settings.index.model_copy(update={"embedding": "minilm"}),
+            }
+        )
     if not settings.llm.model:
         raise SleuthError(
             "--mode llm needs a chat model, and none is configured",

@@ -135,7 +135,7 @@ def _open_index(
         return None, []
     store_path = settings.index_dir() / "sidecar.sqlite3"
     if use_index is None and not store_path.exists():
-        return None, ["no change index: ranking without semantic search (run `sleuth index sync` to build one)"]
+        return None, ["no change index: the window is read from git (run `sleuth index sync` to build one)"]
     from sleuth.tools.change_index import ChangeIndex
     from sleuth.tools.index_sync import sync_lock, sync_repo
 
@@ -143,7 +143,7 @@ def _open_index(
     registered = index.store.repo(host.name)
     if use_index is None and (registered is None or registered["path"] != str(host.path)):
         index.close()
-        return None, [f"{host.name} is not in the change index: ranking without semantic search"]
+        return None, [f"{host.name} is not in the change index: the window is read from git"]
     if registered and branch and registered["branch"] not in (None, branch):
         index.close()
         return None, [f"the index holds {host.name}'s {registered['branch']} branch, not {branch}"]

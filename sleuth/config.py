@@ -56,6 +56,10 @@ class IndexSettings(_Section):
     embedding_base_url: str | None = None
     embedding_api_key: SecretStr | None = None
     batch_size: int = Field(default=256, ge=1, le=5000)
+    semantic_without_index: bool = Field(
+        default=True,
+        description="Without an index, embed the window's change headlines in memory to keep the semantic signal.",
+    )
 
 
 class LLMSettings(_Section):

@@ -6,10 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from sleuth.config import Settings
 from sleuth.errors import SleuthError
 from sleuth.evals.cases import dump_cases, load_cases
 from sleuth.evals.history import CaseHost, RepoHistory
-from sleuth.evals.runner import run_cases
+from sleuth.evals.runner import for_mode, run_cases
 from sleuth.evals.scenarios.python_checkout import SPECS
 from sleuth.evals.scenarios.spec import build_case
 from sleuth.tools.sandbox import BubblewrapSandbox
@@ -61,6 +62,13 @@ def test_a_change_merged_in_the_incidents_very_second_is_not_the_running_code(tm
     assert host.resolve(host.head_at("main", first.merged_at + timedelta(days=1))) == first.sha
 
 
+def test_offline_mode_calls_no_model_even_for_embeddings() -> None:
+    configured = Settings(llm={"model": "gpt-x"}, index={"embedding": "openai", "embedding_api_key": "sk-test"})
+    offline = for_mode(configured, "offline")
+    assert offline.llm.model is None and offline.index.embedding == "minilm"
+    assert for_mode(configured, "llm").index.embedding == "openai"
+
+
 def test_eval_run_is_deterministic_and_finds_the_culprits(suite: Path) -> None:
     cases = load_cases(suite)
     first = run_cases(cases, workers=2)
@@ -70,6 +78,8 @@ def test_eval_run_is_deterministic_and_finds_the_culprits(suite: Path) -> None:
     ]
     by_id = {r.id: r for r in first}
     assert all(r.error is None for r in first)
+    # No index in an eval run: the window's headlines are embedded in memory (the second run hit the cache).
+    assert all("semantic" in c.features for r in first for c in r.ranking)
     assert by_id["py_discount_keyerror"].ranks["sleuth"] == 1 and by_id["py_discount_keyerror"].fix_validated
     assert by_id["py_rates_refused"].abstained and by_id["py_rates_refused"].predicted_class == "dependency_down"
     # The newest changes were never deployed: recency is fooled, sleuth is not.
