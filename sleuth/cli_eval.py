@@ -94,6 +94,13 @@ def fit(
     records: Annotated[list[Path], typer.Argument(help="Run records of the training suites (`sleuth eval run`).")],
     out: Annotated[Path, typer.Option(help="Where to write the learned weights (JSON).")],
     strength: Annotated[float, typer.Option(min=0.0, help="Pull toward the hand-set priors (0: none).")] = 1.0,
+    leave_one_out: Annotated[
+        bool,
+        typer.Option(
+            "--leave-one-out",
+            help="Also rank every suite with weights learned on the other suites (re-scored from the records).",
+        ),
+    ] = False,
 ) -> None:
     """Learn the ranker's fusion weights from training suites' runs; report them on other suites."""
     import json
@@ -106,6 +113,8 @@ def fit(
         loaded = [(path, load_record(path)) for path in records]
         results = [CaseResult.model_validate(case) for _, record in loaded for case in record["cases"]]
         learned = fit_weights(results, strength)
+        if leave_one_out:
+            _print_held_out(loaded, strength)
     except SleuthError as exc:
         fail(str(exc))
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -118,6 +127,34 @@ def fit(
         + f"\nWeights: {out}",
         highlight=False,
     )
+
+
+def _print_held_out(loaded: list, strength: float) -> None:
+    from sleuth.evals.cross_check import leave_one_out
+    from sleuth.evals.metrics import CaseResult, beats_baselines
+
+    suites: dict[str, list[CaseResult]] = {}
+    for _, record in loaded:
+        suites.setdefault(str(record.get("suite")), []).extend(CaseResult.model_validate(c) for c in record["cases"])
+    if len(suites) < 2:
+        raise SleuthError("--leave-one-out needs runs of at least two suites", hint="pass more records")
+
+    def cells(metrics: dict) -> str:
+        return " / ".join("–" if metrics.get(k) is None else f"{metrics[k]:.2f}" for k in ("top1", "top5", "mrr"))
+
+    lines = ["| suite | split | cases | sleuth, held out | bm25 | recency | beats every baseline |", "|" + "---|" * 7]
+    for held in leave_one_out(suites, strength):
+        for split, summary in (("full", held.summary), ("strict", held.strict)):
+            if summary is None or not summary["with_culprit"]:
+                continue
+            verdict = "yes" if all(beats_baselines(summary).values()) else "no"
+            base = summary["baselines"]
+            lines.append(
+                f"| {held.suite} | {split} | {summary['with_culprit']} | {cells(summary['sleuth'])} |"
+                f" {cells(base['bm25'])} | {cells(base['recency'])} | {verdict} |"
+            )
+    console.print("Each suite ranked by weights learned on the other suites (top-1 / top-5 / MRR):", highlight=False)
+    console.print("\n".join(lines), highlight=False, markup=False, soft_wrap=True)
 
 
 @app.command("mine")
