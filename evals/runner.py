@@ -171,6 +171,11 @@ def run_cases(
     """Run every case (in parallel) and return the results in the cases' order."""
     settings = for_mode(settings or Settings(), mode)
     histories = _histories(cases)
+    # The bundled model loads once per run, as an index is opened once: not the first cases' cost.
+    if settings.index.semantic_without_index and settings.index.embedding == "minilm":
+        from sleuth.tools.window_semantic import load_model
+
+        load_model(settings.index)
     # A wrong answer key is the dataset's bug: say so before running anything.
     culprits = {case.id: _resolve_culprit(case, histories[(case.repo, case.branch)]) for case in cases}
 

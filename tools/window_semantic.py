@@ -54,6 +54,12 @@ def _embed(settings: IndexSettings, texts: list[str]) -> list[Any]:
     return found
 
 
+def load_model(settings: IndexSettings) -> None:
+    """Load the embedding model now (seconds, once per process), not inside the first investigation's timing."""
+    with _lock:
+        _function(settings)
+
+
 def window_similarity(settings: IndexSettings, changes: list[Change], query: str) -> list[float]:
     """Cosine similarity of each change's headline to the query, scaled to the window's best (as the index's is)."""
     if not changes or not query.strip():
