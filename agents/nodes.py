@@ -56,14 +56,14 @@ def search_changes_node(state: State, runtime: Ctx) -> State:
     context = runtime.context
     weights = fusion_weights(context.settings.ranking_weights)
     result = search_changes(
-        runtime.context.host,
+        context.host,
         state["incident"],
         state["signals"],
         state["ref"],
         state.get("branch"),
         state["window_days"],
         state.get("deploys", []),
-        runtime.context.index,
+        context.index,
         weights,
         context.settings.index if context.settings.index.semantic_without_index else None,
     )

@@ -201,9 +201,7 @@ def search_changes(
         }
         if semantic:
             features["semantic"] = semantic[position]
-        score = sum(weights.get(name, 0.0) * value for name, value in features.items())
-        if timing == "not_shipped":
-            score *= NOT_SHIPPED_FACTOR
+        score = fused_score(features, timing, weights)
         candidates.append(
             Candidate(
                 change=change,
@@ -215,6 +213,12 @@ def search_changes(
             )
         )
     return SearchResult(candidates=rank_candidates(candidates), signals=signals, notes=notes)
+
+
+def fused_score(features: dict[str, float], timing: str, weights: dict[str, float]) -> float:
+    """The ranking score: the weighted sum of the features, a tenth of it for a change not yet shipped."""
+    score = sum(weights.get(name, 0.0) * value for name, value in features.items())
+    return score * NOT_SHIPPED_FACTOR if timing == "not_shipped" else score
 
 
 def with_feature(candidate: Candidate, name: str, value: float, weight: float, reason: str) -> Candidate:

@@ -10,7 +10,7 @@ own top suspects. Score ties keep the run's order.
 
 from dataclasses import dataclass
 
-from sleuth.agents.search_changes import NOT_SHIPPED_FACTOR
+from sleuth.agents.search_changes import fused_score
 from sleuth.evals.fusion import fit_weights
 from sleuth.evals.metrics import CaseResult, summarize
 
@@ -28,16 +28,12 @@ def rescored_rank(result: CaseResult, weights: dict[str, float]) -> int | None:
     """The culprit's rank under other weights (pushed down by one if the run abstained, as the metrics do)."""
     if not result.culprit:
         return None
-
-    def score(features: dict[str, float], timing: str) -> float:
-        value = sum(weights.get(name, 0.0) * v for name, v in features.items())
-        return value * NOT_SHIPPED_FACTOR if timing == "not_shipped" else value
-
+    ranking = result.ranking
     order = sorted(
-        range(len(result.ranking)),
+        range(len(ranking)),
         key=lambda i: (
-            -result.ranking[i].features.get("reproduced", 0.0),
-            -round(score(result.ranking[i].features, result.ranking[i].timing), 4),
+            -ranking[i].features.get("reproduced", 0.0),
+            -round(fused_score(ranking[i].features, ranking[i].timing, weights), 4),
             i,
         ),
     )

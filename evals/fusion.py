@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from sleuth.agents.ranking_weights import PRIOR
+from sleuth.agents.search_changes import fused_score
 from sleuth.errors import SleuthError
 from sleuth.evals.metrics import CaseResult
 
@@ -61,7 +62,7 @@ def _mrr(results: list[CaseResult], weights: dict[str, float]) -> float:
     total, count = 0.0, 0
     for result in results:
         live = [c for c in result.ranking if c.timing != "not_shipped"]
-        scores = {c.sha: sum(weights.get(k, 0.0) * v for k, v in c.features.items()) for c in live}
+        scores = {c.sha: fused_score(c.features, c.timing, weights) for c in live}
         if result.culprit not in scores:
             continue
         mine = scores[result.culprit]

@@ -1,12 +1,15 @@
 """`sleuth eval …`: run suites of past incidents, compare runs, mine cases from history, build scenarios."""
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from sleuth.cli_common import console, fail
 from sleuth.errors import SleuthError
+
+if TYPE_CHECKING:
+    from sleuth.evals.metrics import CaseResult
 
 app = typer.Typer(help="Measure sleuth on past incidents (EVALS.md).", no_args_is_help=True)
 
@@ -111,10 +114,12 @@ def fit(
 
     try:
         loaded = [(path, load_record(path)) for path in records]
-        results = [CaseResult.model_validate(case) for _, record in loaded for case in record["cases"]]
-        learned = fit_weights(results, strength)
+        suites: dict[str, list[CaseResult]] = {}
+        for _, record in loaded:
+            suites.setdefault(str(record.get("suite")), []).extend(map(CaseResult.model_validate, record["cases"]))
+        learned = fit_weights([result for results in suites.values() for result in results], strength)
         if leave_one_out:
-            _print_held_out(loaded, strength)
+            _print_held_out(suites, strength)
     except SleuthError as exc:
         fail(str(exc))
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -129,13 +134,10 @@ def fit(
     )
 
 
-def _print_held_out(loaded: list, strength: float) -> None:
+def _print_held_out(suites: dict[str, list["CaseResult"]], strength: float) -> None:
     from sleuth.evals.cross_check import leave_one_out
-    from sleuth.evals.metrics import CaseResult, beats_baselines
+    from sleuth.evals.metrics import beats_baselines
 
-    suites: dict[str, list[CaseResult]] = {}
-    for _, record in loaded:
-        suites.setdefault(str(record.get("suite")), []).extend(CaseResult.model_validate(c) for c in record["cases"])
     if len(suites) < 2:
         raise SleuthError("--leave-one-out needs runs of at least two suites", hint="pass more records")
 
