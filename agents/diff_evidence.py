@@ -32,10 +32,15 @@ MESSAGE_WEIGHT = 2.0  # a token the error message itself names counts double
 
 @dataclass(frozen=True)
 class DiffTokens:
-    """The identifiers and literals a change's diff adds and removes."""
+    """The identifiers and literals a change's diff adds and removes, and those of the code around its edits.
+
+    `context`: the hunks' unchanged lines and their `@@` headers (git puts the enclosing function or
+    section there), so an edit inside `parse_config` or next to `#if HAVE_OPENAT` carries those names.
+    """
 
     added: frozenset[str]
     removed: frozenset[str]
+    context: frozenset[str] = frozenset()
 
     @property
     def changed(self) -> frozenset[str]:
@@ -54,12 +59,22 @@ def changed_lines(diff: str) -> list[str]:
 
 
 def diff_tokens(diff: str) -> DiffTokens:
-    """Tokens on the added and removed lines of a unified diff (headers skipped)."""
+    """Tokens on the added and removed lines of a unified diff, and on its hunks' context (file headers skipped)."""
     added: set[str] = set()
     removed: set[str] = set()
-    for line in changed_lines(diff):
-        (added if line.startswith("+") else removed).update(_words(line[1:]))
-    return DiffTokens(frozenset(added), frozenset(removed))
+    context: set[str] = set()
+    in_hunk = False
+    for line in diff.splitlines():
+        if line.startswith("@@"):
+            in_hunk = True
+            context.update(_words(line.split("@@", 2)[-1]))
+        elif line.startswith("diff --git"):
+            in_hunk = False
+        elif in_hunk and line.startswith(" "):
+            context.update(_words(line[1:]))
+        elif in_hunk and line.startswith(("+", "-")) and not line.startswith(("+++", "---")):
+            (added if line.startswith("+") else removed).update(_words(line[1:]))
+    return DiffTokens(frozenset(added), frozenset(removed), frozenset(context))
 
 
 def incident_terms(incident: Incident, signals: Signals) -> dict[str, float]:
@@ -81,7 +96,10 @@ def mention_features(tokens: Sequence[DiffTokens], terms: dict[str, float]) -> l
     - `removed_mentions`: incident tokens it removed and did not add back;
     - `removed_error_names`: the same, for the tokens a parsed error message names (`KeyError:
       'region'`). Prose that happens to use a word a change deleted is weak evidence; an error
-      naming the thing a change deleted is strong, so the two are weighed apart.
+      naming the thing a change deleted is strong, so the two are weighed apart;
+    - `context_mentions`: incident tokens only in the code around its edits (the function or `#if`
+      it edited inside), not on its changed lines. Weaker than touching the name, but it finds the
+      small build or guard change whose own lines never say the name (`+if LINUX` inside `if HAVE_OPENAT`).
     """
     n = len(tokens)
     document_frequency = {term: sum(term in t.changed for t in tokens) for term in terms}
@@ -90,7 +108,15 @@ def mention_features(tokens: Sequence[DiffTokens], terms: dict[str, float]) -> l
     mentions = [sum(idf[term] for term in t.changed & idf.keys()) for t in tokens]
     removed = [sum(idf[term] for term in (t.removed - t.added) & idf.keys()) for t in tokens]
     removed_named = [sum(idf[term] for term in (t.removed - t.added) & named) for t in tokens]
-    columns = {"diff_mentions": mentions, "removed_mentions": removed, "removed_error_names": removed_named}
+    context_frequency = {term: sum(term in t.context | t.changed for t in tokens) for term in terms}
+    context_idf = {term: math.log(1 + n / (1 + df)) * terms[term] for term, df in context_frequency.items() if df}
+    around = [sum(context_idf[term] for term in (t.context - t.changed) & context_idf.keys()) for t in tokens]
+    columns = {
+        "diff_mentions": mentions,
+        "removed_mentions": removed,
+        "removed_error_names": removed_named,
+        "context_mentions": around,
+    }
     tops = {name: max(values, default=0.0) or 1.0 for name, values in columns.items()}
     return [{name: values[i] / tops[name] for name, values in columns.items()} for i in range(n)]
 

@@ -14,9 +14,10 @@ from sleuth.errors import SleuthError
 
 # Priors: blame of the failing line is the strongest evidence a change is involved; reading past the
 # stack (call_path) next, and a model's judgement of the diff when one is configured; removing a
-# name the error says is missing is close behind. Shared files, words (in the whole change, and in
-# what it says it does) and recency break ties; big changes are riskier than small ones; changes to
-# docs or tests alone cannot change what production runs.
+# name the error says is missing is close behind; editing right next to a name the incident says,
+# much less so. Shared files, words (in the whole change, and in what it says it does) and recency
+# break ties; big changes are riskier than small ones; changes to docs or tests alone cannot change
+# what production runs.
 PRIOR = {
     "blame_frame_line": 3.0,
     "blame_near_frames": 1.5,
@@ -26,6 +27,7 @@ PRIOR = {
     "removed_error_names": 1.5,
     "removed_mentions": 1.0,
     "diff_mentions": 1.0,
+    "context_mentions": 0.4,
     "lexical": 1.2,
     "message_lexical": 0.6,
     "semantic": 0.8,

@@ -257,6 +257,8 @@ def _reasons(features: dict[str, float], timing: str, shipped_at: datetime | Non
         reasons.append("removed a name or value the incident mentions")
     elif features["diff_mentions"] >= 0.5:
         reasons.append("its changed lines hold a name or value the error mentions")
+    elif features["context_mentions"] >= 0.5:
+        reasons.append("edits right next to a name the incident mentions")
     if features["docs_only"] or features["tests_only"]:
         reasons.append("touches only " + ("documentation" if features["docs_only"] else "tests"))
     if features["size"] >= 0.9:

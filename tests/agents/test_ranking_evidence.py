@@ -55,7 +55,7 @@ def test_the_change_that_removed_the_missing_name_leads_removed_mentions() -> No
     features = mention_features([diff_tokens(RENAME), diff_tokens(LOGGING), diff_tokens(CONFIG)], terms)
     assert features[0]["removed_mentions"] == 1.0 and features[0]["removed_error_names"] == 1.0
     assert features[1]["removed_mentions"] == 0.0 and features[1]["diff_mentions"] > 0  # mentions, removes nothing
-    assert features[2] == {"diff_mentions": 0.0, "removed_mentions": 0.0, "removed_error_names": 0.0}
+    assert set(features[2].values()) == {0.0}
     # Prose that uses a word a change deleted is not an error naming it.
     prose = _incident("checkout totals ignore the discount code since yesterday")
     features = mention_features([diff_tokens(RENAME), diff_tokens(LOGGING)], incident_terms(prose, plan(prose)))
@@ -67,6 +67,43 @@ def test_a_config_value_the_error_prints_points_at_the_change_that_set_it() -> N
     features = mention_features([diff_tokens(RENAME), diff_tokens(CONFIG)], incident_terms(incident, plan(incident)))
     assert features[1]["diff_mentions"] == 1.0 and features[0]["diff_mentions"] == 0.0
     assert {"timeout_ms", "2.5s"} <= diff_tokens(CONFIG).added
+
+
+GUARD = """diff --git a/lib/Makemodule.am b/lib/Makemodule.am
+--- a/lib/Makemodule.am
++++ b/lib/Makemodule.am
+@@ -56,6 +56,8 @@ endif
+ if HAVE_OPENAT
+ if HAVE_DIRFD
+ libcommon_la_SOURCES += lib/path.c
++if LINUX
+ libcommon_la_SOURCES += lib/sysfs.c
++endif
+ endif
+"""
+INSIDE = """diff --git a/src/conf.c b/src/conf.c
+--- a/src/conf.c
++++ b/src/conf.c
+@@ -40,3 +40,3 @@ static int parse_timeout(const char *value)
+ \tlong ms = strtol(value, NULL, 10);
+-\treturn ms;
++\treturn ms * 1000;
+"""
+
+
+def test_an_edit_next_to_a_name_the_incident_says_counts_as_context_not_as_a_change_to_it() -> None:
+    prose = _incident("the build breaks on non-Linux targets: depend on HAVE_DIRFD and HAVE_OPENAT again")
+    tokens = [diff_tokens(GUARD), diff_tokens(RENAME)]
+    assert {"HAVE_OPENAT", "HAVE_DIRFD"} <= tokens[0].context and "HAVE_DIRFD" not in tokens[0].changed
+    assert "LINUX" in tokens[0].added and "endif" in tokens[0].context  # the @@ header's text is context too
+    features = mention_features(tokens, incident_terms(prose, plan(prose)))
+    assert features[0]["context_mentions"] == 1.0 and features[0]["diff_mentions"] == 0.0
+    assert features[1]["context_mentions"] == 0.0
+    # The hunk header names the function the edit sits in; a name already on a changed line is not context.
+    crash = _incident("timeouts are 1000x too long since parse_timeout changed; strtol is fine")
+    features = mention_features([diff_tokens(INSIDE), diff_tokens(GUARD)], incident_terms(crash, plan(crash)))
+    assert "parse_timeout" in diff_tokens(INSIDE).context
+    assert features[0]["context_mentions"] == 1.0 and features[1]["context_mentions"] == 0.0
 
 
 def test_docs_and_tests_only_changes_are_marked_inert() -> None:
