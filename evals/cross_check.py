@@ -47,8 +47,7 @@ def leave_one_out(suites: dict[str, list[CaseResult]], strength: float) -> list[
     """For each suite: learn on the others, re-rank it, and summarise it (sleuth's held-out ranks, same baselines)."""
     held_out = []
     for name, results in suites.items():
-        training = [r for other, rs in suites.items() if other != name for r in rs]
-        weights = fit_weights(training, strength).weights
+        weights = fit_weights({other: rs for other, rs in suites.items() if other != name}, strength).weights
         reranked = [
             r.model_copy(update={"ranks": {**r.ranks, "sleuth": rescored_rank(r, weights)}}) if r.ranking else r
             for r in results

@@ -117,7 +117,7 @@ def fit(
         suites: dict[str, list[CaseResult]] = {}
         for _, record in loaded:
             suites.setdefault(str(record.get("suite")), []).extend(map(CaseResult.model_validate, record["cases"]))
-        learned = fit_weights([result for results in suites.values() for result in results], strength)
+        learned = fit_weights(suites, strength)
         if leave_one_out:
             _print_held_out(suites, strength)
     except SleuthError as exc:

@@ -179,7 +179,7 @@ def test_fit_learns_what_separates_culprits_and_keeps_priors_for_unseen_features
         )
         for i in range(6)
     ]
-    fit = fit_weights(results)
+    fit = fit_weights({"suite": results})
     prior = ranking_weights.PRIOR
     assert fit.weights["lexical"] > prior["lexical"] and fit.weights["recency"] < prior["recency"]
     # Never seen: keeps its prior on the learned scale (the exercised weights' size over their priors').
@@ -196,7 +196,20 @@ def test_fit_learns_what_separates_culprits_and_keeps_priors_for_unseen_features
 
 def test_fit_refuses_runs_without_a_usable_case() -> None:
     with pytest.raises(SleuthError, match="no training case"):
-        fit_weights([_case({"lexical": 1.0}, [])])
+        fit_weights({"suite": [_case({"lexical": 1.0}, [])]})
+
+
+def test_a_suites_cases_weigh_one_over_the_root_of_its_size() -> None:
+    words = _case({"lexical": 0.6, "recency": 0.2}, [{"lexical": 0.3, "recency": 1.0}], "words")
+    fresh = _case({"lexical": 0.1, "recency": 1.0}, [{"lexical": 0.5, "recency": 0.3}], "fresh")
+    balanced = fit_weights({"big": [words] * 4, "small": [fresh]})
+    # Four cases weigh 4/sqrt(4) = 2 against the small suite's 1, so the big suite counts double, not
+    # fourfold: the same as one suite of [words, words, fresh], whose 3 cases (5 above) meet the prior.
+    same = fit_weights({"one": [words, words, fresh]}, strength=3 / 5)
+    assert balanced.weights == pytest.approx(same.weights, abs=1e-3)
+    fourfold = fit_weights({"one": [words] * 4 + [fresh]})
+    assert fourfold.weights["lexical"] > balanced.weights["lexical"]
+    assert fourfold.weights["recency"] < balanced.weights["recency"]
 
 
 def test_a_learned_weights_file_overrides_priors_and_a_broken_one_is_refused(tmp_path: Path) -> None:
