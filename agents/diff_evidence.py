@@ -139,10 +139,19 @@ def size_ranks(changes: Sequence[Change]) -> list[float]:
     return ranks
 
 
-def inert_features(change: Change) -> dict[str, float]:
-    """`docs_only` / `tests_only`: the change touches only documentation / only tests, not running code."""
+def inert_features(change: Change, runs_through_repo: bool = False) -> dict[str, float]:
+    """`docs_only` / `tests_only`: the change touches only documentation / only tests, not running code.
+
+    `docs_under_stack`: a docs-only change when the incident's stack trace runs through this
+    repository's code. Mined history shows docs changes do get reverted (a man page that breaks the
+    build), which keeps the learned `docs_only` penalty mild; but documentation cannot raise an
+    exception in running code, so under a stack trace the penalty is decisive. Tests-only changes
+    are not included: a failing test's trace can be a test change's doing.
+    """
     kinds = set().union(*(path_tags(path) for path in change.files)) if change.files else set()
+    docs_only = 1.0 if kinds and kinds <= {"docs"} else 0.0
     return {
-        "docs_only": 1.0 if kinds and kinds <= {"docs"} else 0.0,
+        "docs_only": docs_only,
         "tests_only": 1.0 if kinds and kinds <= {"test"} else 0.0,
+        "docs_under_stack": docs_only if runs_through_repo else 0.0,
     }

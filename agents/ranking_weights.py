@@ -17,7 +17,7 @@ from sleuth.errors import SleuthError
 # name the error says is missing is close behind; editing right next to a name the incident says,
 # much less so. Shared files, words (in the whole change, and in what it says it does) and recency
 # break ties; big changes are riskier than small ones; changes to docs or tests alone cannot change
-# what production runs.
+# what production runs, and docs cannot raise the exception a stack trace shows.
 PRIOR = {
     "blame_frame_line": 3.0,
     "blame_near_frames": 1.5,
@@ -35,6 +35,7 @@ PRIOR = {
     "recency_rank": 0.3,
     "size": 0.3,
     "docs_only": -1.0,
+    "docs_under_stack": -3.0,
     "tests_only": -0.5,
 }
 SHIPPED_WEIGHTS = Path(__file__).with_name("ranking_weights.json")

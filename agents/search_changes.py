@@ -197,7 +197,7 @@ def search_changes(
             "recency_rank": newest[position],
             **mentions[position],
             "size": sizes[position],
-            **inert_features(change),
+            **inert_features(change, runs_through_repo=bool(weighted)),
         }
         if semantic:
             features["semantic"] = semantic[position]
@@ -259,7 +259,9 @@ def _reasons(features: dict[str, float], timing: str, shipped_at: datetime | Non
         reasons.append("its changed lines hold a name or value the error mentions")
     elif features["context_mentions"] >= 0.5:
         reasons.append("edits right next to a name the incident mentions")
-    if features["docs_only"] or features["tests_only"]:
+    if features["docs_under_stack"]:
+        reasons.append("touches only documentation, which cannot raise the error in the stack trace")
+    elif features["docs_only"] or features["tests_only"]:
         reasons.append("touches only " + ("documentation" if features["docs_only"] else "tests"))
     if features["size"] >= 0.9:
         reasons.append("one of the largest changes in the window")

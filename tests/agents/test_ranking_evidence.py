@@ -112,9 +112,16 @@ def test_docs_and_tests_only_changes_are_marked_inert() -> None:
             repo="r", sha="a" * 40, title="t", author="a", committed_at=WHEN, merged_at=WHEN, files=list(files)
         )
 
-    assert inert_features(change("README.md", "docs/ops.rst")) == {"docs_only": 1.0, "tests_only": 0.0}
-    assert inert_features(change("tests/test_x.py")) == {"docs_only": 0.0, "tests_only": 1.0}
-    assert inert_features(change("README.md", "app/x.py")) == {"docs_only": 0.0, "tests_only": 0.0}
+    docs = change("README.md", "docs/ops.rst")
+    assert inert_features(docs) == {"docs_only": 1.0, "tests_only": 0.0, "docs_under_stack": 0.0}
+    assert inert_features(docs, runs_through_repo=True)["docs_under_stack"] == 1.0
+    # A failing test's trace can be a test change's doing: only docs are ruled out by a trace.
+    assert inert_features(change("tests/test_x.py"), runs_through_repo=True) == {
+        "docs_only": 0.0,
+        "tests_only": 1.0,
+        "docs_under_stack": 0.0,
+    }
+    assert set(inert_features(change("README.md", "app/x.py"), runs_through_repo=True).values()) == {0.0}
 
 
 def test_size_is_the_changes_rank_among_the_window_by_lines_changed() -> None:
