@@ -143,9 +143,10 @@ def inert_features(change: Change, runs_through_repo: bool = False) -> dict[str,
     """`docs_only` / `tests_only`: the change touches only documentation / only tests, not running code.
 
     `docs_under_stack`: a docs-only change when the incident's stack trace runs through this
-    repository's code. Mined history shows docs changes do get reverted (a man page that breaks the
-    build), which keeps the learned `docs_only` penalty mild; but documentation cannot raise an
-    exception in running code, so under a stack trace the penalty is decisive. Tests-only changes
+    repository's code. In mined history a wrong doc is a "culprit" too (24 of the 33 suites' 647 are
+    docs-only: a man page or example fixed later), which keeps the learned `docs_only` penalty
+    mild; but documentation cannot raise an exception in running code, so under a stack trace the
+    penalty is decisive. Tests-only changes
     are not included: a failing test's trace can be a test change's doing.
     """
     kinds = set().union(*(path_tags(path) for path in change.files)) if change.files else set()
