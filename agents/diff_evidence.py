@@ -13,6 +13,7 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 from sleuth.models import Change, Incident, Signals
 from sleuth.tools.enrichment import path_tags
@@ -42,7 +43,7 @@ class DiffTokens:
     removed: frozenset[str]
     context: frozenset[str] = frozenset()
 
-    @property
+    @cached_property  # asked once per incident term: build the union once
     def changed(self) -> frozenset[str]:
         return self.added | self.removed
 
@@ -108,7 +109,8 @@ def mention_features(tokens: Sequence[DiffTokens], terms: dict[str, float]) -> l
     mentions = [sum(idf[term] for term in t.changed & idf.keys()) for t in tokens]
     removed = [sum(idf[term] for term in (t.removed - t.added) & idf.keys()) for t in tokens]
     removed_named = [sum(idf[term] for term in (t.removed - t.added) & named) for t in tokens]
-    context_frequency = {term: sum(term in t.context | t.changed for t in tokens) for term in terms}
+    anywhere = [t.context | t.changed for t in tokens]
+    context_frequency = {term: sum(term in seen for seen in anywhere) for term in terms}
     context_idf = {term: math.log(1 + n / (1 + df)) * terms[term] for term, df in context_frequency.items() if df}
     around = [sum(context_idf[term] for term in (t.context - t.changed) & context_idf.keys()) for t in tokens]
     columns = {
