@@ -261,3 +261,32 @@ def test_a_diff_unidiff_cannot_parse_drafts_no_fix_instead_of_crashing() -> None
     assert select_hunks(cut, "x.py", set()) == ""
     whole = "--- a/x.py\n+++ b/x.py\n@@ -1 +1 @@\n-a = 1\n+a = 2\n"
     assert "+a = 2" in select_hunks(whole, "x.py", set())
+
+
+def test_mention_features_do_not_depend_on_the_process_hash_seed() -> None:
+    # Token sets iterate in an order set by PYTHONHASHSEED; offline runs must give the same values in any process.
+    import os
+    import subprocess
+    import sys
+
+    diff = "@@ -1 +1,40 @@ def price(total)\n" + "\n".join(
+        f"+    value_{i} = total_{i} * 0.{i + 1}  # rate_{i}" for i in range(40)
+    )
+    script = (
+        "from sleuth.agents.diff_evidence import diff_tokens, mention_features\n"
+        f"diff = {diff!r}\n"
+        "terms = {f'{kind}_{i}': 1.0 + i / 7 for kind in ('value', 'total', 'rate') for i in range(40)}\n"
+        "other = diff_tokens('@@ -1 +1 @@\\n+value_1 = 2')\n"
+        "print(repr(mention_features([diff_tokens(diff), other], terms)))\n"
+    )
+    outputs = {
+        subprocess.run(
+            [sys.executable, "-c", script],
+            env={**os.environ, "PYTHONHASHSEED": str(seed)},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in range(6)
+    }
+    assert len(outputs) == 1
