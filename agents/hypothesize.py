@@ -26,8 +26,8 @@ def confidence(candidate: Candidate, runner_up: Candidate | None) -> float:
     )
     if runner_up is not None and candidate.score > 0:
         value += 0.15 * (candidate.score - runner_up.score) / candidate.score
-    if candidate.timing == "not_shipped":
-        value *= 0.2
+    if candidate.timing == "not_shipped" or f.get("reverted_before"):
+        value *= 0.2  # its code was not running when the incident started
     if f.get("reproduced"):
         value = max(value, 0.9)  # the failing test proved it, whatever the other features say
     return round(max(0.01, min(0.97, value)), 2)

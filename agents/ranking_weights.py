@@ -17,7 +17,8 @@ from sleuth.errors import SleuthError
 # name the error says is missing is close behind; editing right next to a name the incident says,
 # much less so. Shared files, words (in the whole change, and in what it says it does) and recency
 # break ties; big changes are riskier than small ones; changes to docs or tests alone cannot change
-# what production runs, and docs cannot raise the exception a stack trace shows.
+# what production runs, and docs cannot raise the exception a stack trace shows; a change whose revert
+# went live before the first error was not running at all (timing, as decisive as not being deployed).
 PRIOR = {
     "blame_frame_line": 3.0,
     "blame_near_frames": 1.5,
@@ -37,6 +38,7 @@ PRIOR = {
     "docs_only": -1.0,
     "docs_under_stack": -3.0,
     "tests_only": -0.5,
+    "reverted_before": -3.0,
 }
 SHIPPED_WEIGHTS = Path(__file__).with_name("ranking_weights.json")
 

@@ -28,6 +28,7 @@ from sleuth.tools.deploys import shipped_times
 from sleuth.tools.lexical import bm25_scores
 from sleuth.tools.local_git import LocalGitHost
 from sleuth.tools.path_mapping import RepoPathIndex
+from sleuth.tools.reverts import reverted_in_window
 
 NOT_SHIPPED_FACTOR = 0.1
 NEAR_LINES = 3
@@ -178,6 +179,7 @@ def search_changes(
     live_since = [shipped.get(c.sha) or c.merged_at for c in changes]
     newest = _recency_ranks(live_since)
     weights = weights or fusion_weights()
+    reverted = _reverted_before(reverted_in_window(changes), shipped, cutoff, bool(service_deploys))
     candidates = []
     for position, change in enumerate(changes):
         shipped_at = shipped.get(change.sha)
@@ -198,6 +200,7 @@ def search_changes(
             **mentions[position],
             "size": sizes[position],
             **inert_features(change, runs_through_repo=bool(weighted)),
+            "reverted_before": 1.0 if change.sha in reverted else 0.0,
         }
         if semantic:
             features["semantic"] = semantic[position]
@@ -209,7 +212,7 @@ def search_changes(
                 timing=timing,
                 features={k: round(v, 4) for k, v in features.items()},
                 score=round(score, 4),
-                reasons=_reasons(features, timing, shipped_at, cutoff),
+                reasons=_reasons(features, timing, shipped_at, cutoff, reverted.get(change.sha)),
             )
         )
     return SearchResult(candidates=rank_candidates(candidates), signals=signals, notes=notes)
@@ -243,8 +246,25 @@ def rank_candidates(candidates: list[Candidate]) -> list[Candidate]:
     return [c.model_copy(update={"rank": rank}) for rank, c in enumerate(ordered, start=1)]
 
 
-def _reasons(features: dict[str, float], timing: str, shipped_at: datetime | None, cutoff: datetime) -> list[str]:
+def _reverted_before(
+    reverted: dict[str, Change], shipped: dict[str, datetime], cutoff: datetime, by_deploys: bool
+) -> dict[str, Change]:
+    """The reverted changes whose revert was live before the first error (deployed, when deploys are known)."""
+    if not by_deploys:
+        return reverted  # the window ends at the cutoff: every revert in it merged before
+    return {sha: r for sha, r in reverted.items() if (at := shipped.get(r.sha)) is not None and at < cutoff}
+
+
+def _reasons(
+    features: dict[str, float],
+    timing: str,
+    shipped_at: datetime | None,
+    cutoff: datetime,
+    reverted_by: Change | None = None,
+) -> list[str]:
     reasons = []
+    if reverted_by is not None:
+        reasons.append(f"reverted by {reverted_by.short_sha} before the first error, so its code was not running")
     if features["blame_frame_line"] > 0:
         reasons.append("last changed a line named in the stack trace")
     elif features["blame_near_frames"] > 0:

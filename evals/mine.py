@@ -21,11 +21,9 @@ from sleuth.evals.scrub import is_strict, long_enough, scrub
 from sleuth.models import Change, as_utc
 from sleuth.tools.git_cli import run_git
 from sleuth.tools.local_git import LocalGitHost, blame_lines
+from sleuth.tools.reverts import REVERT_REF, REVERT_SUBJECT, REVERTS_SHA
 
 _RECORD, _FIELD = "\x1e", "\x1f"
-_REVERT_SUBJECT = re.compile(r"""^Revert\s+["“](?P<title>.+?)["”]\s*(?:\(#\d+\))?\s*$""", re.I)
-_REVERT_REF = re.compile(r"^Revert\s+(?:PR\s+|pull request\s+)?(?P<ref>#\d+|[0-9a-f]{7,40})\b", re.I)
-_REVERTS_SHA = re.compile(r"This reverts commit (?P<sha>[0-9a-f]{7,40})", re.I)
 _REF = r"(?:commit\s+|PR\s+|pull request\s+)?(?P<ref>[0-9a-f]{7,40}\b|#\d+|gh-\d+|:pr:`\d+`|:pull:`\d+`|https://github\.com/[\w.-]+/[\w.-]+/(?:pull|commit)/[0-9a-f]+)"
 _FIX_REFERENCE = re.compile(
     rf"(?:regress(?:ed|ion)?\s+(?:in|from|since|caused by|introduced (?:in|by))|introduced\s+(?:in|by)|"
@@ -254,13 +252,13 @@ class _Miner:
 
 def _revert_subject(commit: _Commit) -> re.Match[str] | None:
     """The subject's `Revert "title"` or `Revert <sha|#N>` match, if the commit says it is a revert."""
-    return _REVERT_SUBJECT.match(commit.subject) or _REVERT_REF.match(commit.subject)
+    return REVERT_SUBJECT.match(commit.subject) or REVERT_REF.match(commit.subject)
 
 
 def _resolve(miner: _Miner, commit: _Commit, landing: str, notes: str) -> tuple[str | None, str, str]:
     """(culprit first-parent change, how it was resolved, kind of fix) for a commit that is a fix."""
     revert = _revert_subject(commit)
-    reverted = _REVERTS_SHA.search(commit.body)
+    reverted = REVERTS_SHA.search(commit.body)
     if revert or reverted:
         if reverted:
             return miner.first_parent_change(reverted["sha"]), "by_sha", "revert"
@@ -281,7 +279,7 @@ def _resolve(miner: _Miner, commit: _Commit, landing: str, notes: str) -> tuple[
 
 def _is_fix(commit: _Commit, notes: str = "") -> bool:
     text = f"{commit.subject}\n{commit.body}\n{notes}"
-    return bool(_revert_subject(commit) or _REVERTS_SHA.search(commit.body) or _FIX_REFERENCE.search(text))
+    return bool(_revert_subject(commit) or REVERTS_SHA.search(commit.body) or _FIX_REFERENCE.search(text))
 
 
 def mine_repository(
@@ -303,7 +301,7 @@ def mine_repository(
     fixes = [c for c in commits if _is_fix(c, notes.get(c.sha, ""))]
     fix_shas = {c.sha for c in fixes}
     result.fixes_seen = len(fixes)
-    reverted_titles = Counter(_normalized(m["title"]) for c in fixes if (m := _REVERT_SUBJECT.match(c.subject)))
+    reverted_titles = Counter(_normalized(m["title"]) for c in fixes if (m := REVERT_SUBJECT.match(c.subject)))
     cases: list[dict[str, Any]] = []
     seen_culprits: set[str] = set()
     for commit in reversed(commits):  # oldest first: the first fix of a culprit is the incident
@@ -352,7 +350,7 @@ def mine_repository(
             result.skipped["culprit_already_mined"] += 1
             continue
         fix_notes = _without_restored(fix_notes, _note_patch(host, culprit))
-        quoted = m["title"] if (m := _REVERT_SUBJECT.match(commit.subject)) else ""
+        quoted = m["title"] if (m := REVERT_SUBJECT.match(commit.subject)) else ""
         titles = [change.title, quoted, fix.title if fix.sha != commit.sha else ""]
         names = [change.author, commit.author, fix.author]
         # Scrubbed apart: the message's trailer block ends the message, not the notes after it.
