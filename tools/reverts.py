@@ -56,10 +56,14 @@ def revert_targets(change: Change) -> RevertTargets:
 def reverted_in_window(changes: Sequence[Change]) -> dict[str, Change]:
     """{sha: the change that reverted it} for the window's changes whose revert is also in the window.
 
+    `changes` newest first, as git and the index list them.
+
     Only a revert that is itself still in effect counts: a change reverted and then re-applied (the
     revert reverted) is running again. A revert only ever undoes an older change of the window.
     """
-    oldest_first = sorted(changes, key=lambda c: c.merged_at)
+    # Both git and the index list a window newest first; within one second (a rebased push) that
+    # order is the only one there is, so it breaks ties.
+    oldest_first = [c for _, _, c in sorted((c.merged_at, -i, c) for i, c in enumerate(changes))]
     reverted_by: dict[str, list[Change]] = {}
     for position, reverter in enumerate(oldest_first):
         targets = revert_targets(reverter)

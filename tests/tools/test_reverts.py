@@ -107,3 +107,9 @@ def test_a_reverted_change_keeps_little_confidence_even_when_it_leads(tmp_path: 
     lookalike = next(c for c in result.candidates if c.change.sha == sha["lookalike"])
     running = lookalike.model_copy(update={"features": {**lookalike.features, "reverted_before": 0.0}})
     assert confidence(lookalike, None) <= 0.2 * confidence(running, None) + 0.01
+
+
+def test_a_revert_pushed_in_the_same_second_as_its_target_still_reverts_it() -> None:
+    target = _change("a", "Cache rates", 0)
+    revert = _change("b", 'Revert "Cache rates"', 0, body=f"This reverts commit {'a' * 40}.")
+    assert reverted_in_window([revert, target]) == {target.sha: revert}  # newest first, as git lists them
