@@ -157,6 +157,10 @@ def _release_notes(host: LocalGitHost, branch: str | None) -> dict[str, str]:
     return notes
 
 
+# A release-note entry: a bullet (`-`, `*`, `+`, `•`, or libevent's ` o `) or a numbered item.
+_NOTE_ENTRY = re.compile(r"\s*(?:[-*+•o]|\d+[.)])\s+\S")
+
+
 def _added_notes(patch: str) -> str:
     """The release-note lines a patch adds, or "" when it adds a whole release's worth of entries.
 
@@ -167,7 +171,7 @@ def _added_notes(patch: str) -> str:
     for file_patch in re.split(r"^diff --git .*$", patch, flags=re.M)[1:]:
         lines = [line[1:] for line in file_patch.splitlines() if line.startswith("+") and not line.startswith("+++")]
         if any(line.strip() for line in lines):
-            entries += max(1, sum(bool(re.match(r"\s*[-*+•]\s+\S", line)) for line in lines))
+            entries += max(1, sum(bool(_NOTE_ENTRY.match(line)) for line in lines))
             added.extend(lines)
     return "" if entries > MAX_NOTE_ENTRIES else "\n".join(added).strip()
 

@@ -271,3 +271,16 @@ def test_a_release_commit_whose_changelog_names_a_culprit_is_not_a_fix(tmp_path:
     commit_files(repo, {"ChangeLog": changelog}, f"2026.03.05, Version 1.2.0 (Stable)\n\n{changelog}", when=day(5))
     result = mine_repository(repo, tmp_path / "cases.jsonl", window_days=14)
     assert result.cases == 0 and result.skipped["release"] == 1, result.summary()
+
+
+def test_a_changelog_assembled_for_a_release_is_not_one_fixs_note(tmp_path: Path) -> None:
+    # libevent's style: "Add a changelog for 2.0.5-beta", a whole release's ` o ` entries, one of
+    # which names a regression. Those entries describe other fixes, not an incident.
+    repo = new_repo(tmp_path / "r")
+    commit_files(repo, {"http.c": "int reason(void) { return 0; }\n"}, "Allow empty reason line", when=day(2))
+    culprit = git(repo, "rev-parse", "HEAD")
+    entries = "".join(f" o Tidy up corner {n} of the event loop (abc{n}def)\n" for n in range(4))
+    changelog = f"Changes in 2.0.5-beta:\n o Fix a regression introduced in {culprit[:9]}\n{entries}"
+    commit_files(repo, {"ChangeLog": changelog}, "Add a changelog for 2.0.5-beta", when=day(5))
+    result = mine_repository(repo, tmp_path / "cases.jsonl", window_days=14)
+    assert result.cases == 0, result.summary()
