@@ -78,17 +78,12 @@ def reverted_in_window(changes: Sequence[Change]) -> dict[str, Change]:
             reverted_by.setdefault(target.sha, []).append(reverter)
 
     in_effect: dict[str, bool] = {}
-
-    def undone(change: Change) -> bool:
-        # Newest first, so every reverter's own state is known before the change it reverts.
-        return any(in_effect[r.sha] for r in reverted_by.get(change.sha, []))
-
-    for change in reversed(oldest_first):
-        in_effect[change.sha] = not undone(change)
+    for change in reversed(oldest_first):  # newest first: a reverter's own state is known before its target's
+        in_effect[change.sha] = not any(in_effect[r.sha] for r in reverted_by.get(change.sha, []))
     return {
         change.sha: next(r for r in reverted_by[change.sha] if in_effect[r.sha])
         for change in oldest_first
-        if undone(change)
+        if not in_effect[change.sha]
     }
 
 
