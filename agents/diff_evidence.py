@@ -103,17 +103,20 @@ def mention_features(tokens: Sequence[DiffTokens], terms: dict[str, float]) -> l
       small build or guard change whose own lines never say the name (`+if LINUX` inside `if HAVE_OPENAT`).
     """
     n = len(tokens)
+
+    def weighted_idf(seen_in: list[frozenset[str]]) -> dict[str, float]:
+        """Each incident term in some of the changes' token sets: its IDF over them, times the term's weight."""
+        frequency = {term: sum(term in seen for seen in seen_in) for term in terms}
+        return {term: math.log(1 + n / (1 + df)) * terms[term] for term, df in frequency.items() if df}
+
     # Sums run over sets, whose order follows the per-process string hash seed: fsum makes them exact,
     # so offline runs give the same values (and ranks) in every process.
-    document_frequency = {term: sum(term in t.changed for t in tokens) for term in terms}
-    idf = {term: math.log(1 + n / (1 + df)) * terms[term] for term, df in document_frequency.items() if df}
+    idf = weighted_idf([t.changed for t in tokens])
     named = {term for term in idf if terms[term] >= MESSAGE_WEIGHT}
     mentions = [math.fsum(idf[term] for term in t.changed & idf.keys()) for t in tokens]
     removed = [math.fsum(idf[term] for term in (t.removed - t.added) & idf.keys()) for t in tokens]
     removed_named = [math.fsum(idf[term] for term in (t.removed - t.added) & named) for t in tokens]
-    anywhere = [t.context | t.changed for t in tokens]
-    context_frequency = {term: sum(term in seen for seen in anywhere) for term in terms}
-    context_idf = {term: math.log(1 + n / (1 + df)) * terms[term] for term, df in context_frequency.items() if df}
+    context_idf = weighted_idf([t.context | t.changed for t in tokens])
     around = [math.fsum(context_idf[term] for term in (t.context - t.changed) & context_idf.keys()) for t in tokens]
     columns = {
         "diff_mentions": mentions,
