@@ -74,6 +74,11 @@ def _fmt(value: float | None, percent: bool = True) -> str:
     return f"{value:.2f}" if percent else f"{value:g}"
 
 
+def ranking_cell(values: dict[str, Any]) -> str:
+    """A system's top-1 / top-5 / MRR in one table cell ("–" where a metric has no cases)."""
+    return " / ".join(_fmt(values.get(metric)) for metric in ("top1", "top5", "mrr"))
+
+
 def _ranking_rows(summary: dict[str, Any]) -> list[str]:
     rows = []
     for system in SYSTEMS:
@@ -136,10 +141,10 @@ def markdown(record: dict[str, Any]) -> str:
         lines += ["## Per tag", "", "| tag | cases | " + " | ".join(f"{s} top-1 / top-5 / MRR" for s in SYSTEMS) + " |"]
         lines.append("|---|---|" + "---|" * len(SYSTEMS))
         for tag, summary in record["tags"].items():
-            cells = []
-            for system in SYSTEMS:
-                values = summary["sleuth"] if system == "sleuth" else summary["baselines"][system]
-                cells.append(f"{_fmt(values['top1'])} / {_fmt(values['top5'])} / {_fmt(values['mrr'])}")
+            cells = [
+                ranking_cell(summary["sleuth"] if system == "sleuth" else summary["baselines"][system])
+                for system in SYSTEMS
+            ]
             lines.append(f"| {tag} | {summary['cases']} | " + " | ".join(cells) + " |")
         lines.append("")
     return "\n".join(lines)

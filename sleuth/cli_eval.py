@@ -137,12 +137,10 @@ def fit(
 def _print_held_out(suites: dict[str, list["CaseResult"]], strength: float) -> None:
     from sleuth.evals.cross_check import leave_one_out
     from sleuth.evals.metrics import beats_baselines
+    from sleuth.evals.record import ranking_cell
 
     if len(suites) < 2:
         raise SleuthError("--leave-one-out needs runs of at least two suites", hint="pass more records")
-
-    def cells(metrics: dict) -> str:
-        return " / ".join("–" if metrics.get(k) is None else f"{metrics[k]:.2f}" for k in ("top1", "top5", "mrr"))
 
     lines = ["| suite | split | cases | sleuth, held out | bm25 | recency | beats every baseline |", "|" + "---|" * 7]
     for held in leave_one_out(suites, strength):
@@ -152,8 +150,8 @@ def _print_held_out(suites: dict[str, list["CaseResult"]], strength: float) -> N
             verdict = "yes" if all(beats_baselines(summary).values()) else "no"
             base = summary["baselines"]
             lines.append(
-                f"| {held.suite} | {split} | {summary['with_culprit']} | {cells(summary['sleuth'])} |"
-                f" {cells(base['bm25'])} | {cells(base['recency'])} | {verdict} |"
+                f"| {held.suite} | {split} | {summary['with_culprit']} | {ranking_cell(summary['sleuth'])} |"
+                f" {ranking_cell(base['bm25'])} | {ranking_cell(base['recency'])} | {verdict} |"
             )
     console.print("Each suite ranked by weights learned on the other suites (top-1 / top-5 / MRR):", highlight=False)
     console.print("\n".join(lines), highlight=False, markup=False, soft_wrap=True)
