@@ -24,9 +24,17 @@ from sleuth.tools.local_git import LocalGitHost, blame_lines
 from sleuth.tools.reverts import REVERT_REF, REVERT_SUBJECT, REVERTS_SHA
 
 _RECORD, _FIELD = "\x1e", "\x1f"
-_REF = r"(?:commit\s+|PR\s+|pull request\s+)?(?P<ref>[0-9a-f]{7,40}\b|#\d+|gh-\d+|:pr:`\d+`|:pull:`\d+`|https://github\.com/[\w.-]+/[\w.-]+/(?:pull|commit)/[0-9a-f]+)"
+# A change named by sha, PR or tracker number (also Sphinx's :pr:, :pull:, :issue: and SQLAlchemy's :ticket:
+# roles), or a link; "the fix for :ticket:`N`" and "just fixed #N" name the change that closed N.
+_REF = (
+    r"(?:commit\s+|PR\s+|pull request\s+|the\s+(?:just\s+)?fix(?:es)?\s+(?:for|in|of)\s+|just\s+fixed\s+)?"
+    r"(?P<ref>[0-9a-f]{7,40}\b|#\d+|gh-\d+|:(?:pr|pull|issue|ticket):`\d+`|"
+    r"https://github\.com/[\w.-]+/[\w.-]+/(?:pull|commit)/[0-9a-f]+)"
+)
 _FIX_REFERENCE = re.compile(
     rf"(?:regress(?:ed|ion)?\s+(?:in|from|since|caused by|introduced (?:in|by))|introduced\s+(?:in|by)|"
+    # "Fixed regression in version 1.18.0 due to :ticket:`1771`": the cause follows a short aside.
+    rf"regress(?:ed|ion)?\b(?:[^.\n]|\.(?=\d)){{0,40}}?\bdue\s+to|"
     rf"(?:broken|broke|caused)\s+(?:in|by))\s+{_REF}"
     # The kernel-style trailer `Fixes: <sha> ("title")`; only a sha, since `Fixes #N` closes an issue.
     r"|\bfix(?:es|ed)?:?\s+(?:commit\s+)?(?P<fixed_sha>[0-9a-f]{7,40})\b",
@@ -197,8 +205,12 @@ def _normalized(title: str) -> str:
     return re.sub(r"\d+", "#", title.lower()).strip()
 
 
+# A commit that closes a tracker entry: "Fixes: #12" (Gerrit trailer), "fixes #12", "Closes #12", "Resolves #12".
+_CLOSES = re.compile(r"\b(?:fix(?:es|ed)?|close[sd]?|resolve[sd]?):?\s+#(\d+)\b", re.I)
+
+
 class _Miner:
-    def __init__(self, history: RepoHistory, window_days: int) -> None:
+    def __init__(self, history: RepoHistory, window_days: int, commits: list[_Commit]) -> None:
         self.host = history.host
         self.window = timedelta(days=window_days)
         self.first_parent = _FirstParent(history.host, history.branch)
@@ -209,6 +221,12 @@ class _Miner:
             if change.number is not None:
                 self.by_number.setdefault(change.number, change.sha)
             self.by_title.setdefault(change.title.strip().lower(), []).append(change.sha)
+        # Issue number → commits that close it: a regression "caused by :ticket:`N`" or "from #N", where
+        # N is an issue rather than a PR, was caused by the change that closed N.
+        self.closers: dict[int, list[str]] = {}
+        for commit in commits:
+            for number in {int(n) for n in _CLOSES.findall(f"{commit.subject}\n{commit.body}")}:
+                self.closers.setdefault(number, []).append(commit.sha)
 
     def first_parent_change(self, sha: str) -> str | None:
         try:
@@ -218,13 +236,22 @@ class _Miner:
         index = self.first_parent.landing(full)
         return self.first_parent.order[index] if index is not None else None
 
-    def by_reference(self, ref: str) -> tuple[str | None, str]:
+    def by_reference(self, ref: str, before: str) -> tuple[str | None, str]:
         ref = ref.rstrip(".,;:)`")
-        number = re.search(r"(?:#|gh-|/pull/|:pr:`|:pull:`)(\d+)$", ref)
+        number = re.search(r"(?:#|gh-|/pull/|:(?:pr|pull|issue|ticket):`)(\d+)$", ref)
         if number:
-            return self.by_number.get(int(number.group(1))), "by_pr"
+            if pr := self.by_number.get(int(number.group(1))):
+                return pr, "by_pr"
+            return self.by_issue(int(number.group(1)), before), "by_issue"
         sha = ref.rsplit("/", 1)[-1]
         return self.first_parent_change(sha), "by_sha"
+
+    def by_issue(self, number: int, before: str) -> str | None:
+        """The latest first-parent change before `before` that closed issue `number`."""
+        limit = self.first_parent.position[before]
+        landings = {self.first_parent_change(sha) for sha in self.closers.get(number, [])}
+        shas = [s for s in landings if s is not None and self.first_parent.position[s] < limit]
+        return max(shas, key=lambda s: self.first_parent.position[s]) if shas else None
 
     def by_quoted_title(self, title: str, before: str) -> str | None:
         title = re.sub(r"\s*\(#\d+\)\s*$", "", title).strip().lower()
@@ -267,7 +294,7 @@ def _resolve(miner: _Miner, commit: _Commit, landing: str, notes: str) -> tuple[
         if reverted:
             return miner.first_parent_change(reverted["sha"]), "by_sha", "revert"
         if revert and "ref" in revert.groupdict():
-            culprit, how = miner.by_reference(revert["ref"])
+            culprit, how = miner.by_reference(revert["ref"], landing)
             return culprit, how, "revert"
         title = revert["title"] if revert else ""
         culprit = miner.by_quoted_title(title, landing) if title else None
@@ -276,7 +303,7 @@ def _resolve(miner: _Miner, commit: _Commit, landing: str, notes: str) -> tuple[
         return miner.by_blame(commit.sha), "by_blame", "revert"
     reference = _FIX_REFERENCE.search(f"{commit.subject}\n{commit.body}\n{notes}")
     if reference:
-        culprit, how = miner.by_reference(reference["ref"] or reference["fixed_sha"])
+        culprit, how = miner.by_reference(reference["ref"] or reference["fixed_sha"], landing)
         return culprit, how, "fix_reference"
     return None, "", ""
 
@@ -298,9 +325,9 @@ def mine_repository(
     history = RepoHistory(repo, branch)
     host = history.host
     name = host.path.parent.name.split("+")[-1] if host.name in ("repo", "") else host.name
-    miner = _Miner(history, window_days)
-    result = MineResult(out=out)
     commits = _commits(host, branch)
+    miner = _Miner(history, window_days, commits)
+    result = MineResult(out=out)
     notes = _release_notes(host, branch)
     fixes = [c for c in commits if _is_fix(c, notes.get(c.sha, ""))]
     fix_shas = {c.sha for c in fixes}

@@ -22,8 +22,8 @@ _SQUASH_NOISE = re.compile(
 _URL = re.compile(r"https?://\S+")
 _NUMBER_REF = re.compile(r"(?:\b[\w.-]+/[\w.-]+)?(?:#|\bgh-|\bGH-|\bbpo-|!)\d+\b")
 _WORD_NUMBER = re.compile(r"\b(?:issue|issues|pr|prs|pull request|pull|bug|ticket|commit)s?\s*(?:no\.?\s*)?\d+\b", re.I)
-# Sphinx roles that cite a tracker entry: :issue:`123`, :pull:`45`, :pr:`6`, :gh:`7`, :bpo:`8`.
-_ROLE_REF = re.compile(r":(?:issue|pull|pr|gh|ghissue|ghpull|bpo|bug|commit|user):`[^`]*`", re.I)
+# Sphinx roles that cite a tracker entry: :issue:`123`, :ticket:`9`, :pull:`45`, :pr:`6`, :gh:`7`, :bpo:`8`.
+_ROLE_REF = re.compile(r":(?:issue|ticket|pull|pr|gh|ghissue|ghpull|bpo|bug|commit|user):`[^`]*`", re.I)
 _TRAILER = re.compile(
     r"^(?:[A-Z][\w-]*(?:-[\w]+)*:\s+\S.*"
     # curl's and GitHub's closing lines, which carry no colon: "Fixes #123", "Closes https://…/pull/4"

@@ -284,3 +284,43 @@ def test_a_changelog_assembled_for_a_release_is_not_one_fixs_note(tmp_path: Path
     commit_files(repo, {"ChangeLog": changelog}, "Add a changelog for 2.0.5-beta", when=day(5))
     result = mine_repository(repo, tmp_path / "cases.jsonl", window_days=14)
     assert result.cases == 0, result.summary()
+
+
+def test_a_regression_due_to_a_ticket_resolves_to_the_change_that_closed_it(tmp_path: Path) -> None:
+    # SQLAlchemy's and Alembic's style: Gerrit merges, "Fixes: #N" trailers naming the issue closed,
+    # and fixes that cite the culprit by ticket ("regression in 1.2.0 due to :ticket:`17`").
+    repo = new_repo(tmp_path / "gerrit")
+    commit_files(repo, {"reflect.py": "def tables(names):\n    return load(names)\n"}, "init", when=day(1))
+
+    def gerrit(files: dict[str, str], title: str, trailers: str, when: str) -> str:
+        message = f'Merge "{title}" into main'
+        merge_feature(repo, [(files, f"{title}\n\n{trailers}", when)], message, when, branch=title.replace(" ", "-"))
+        return git(repo, "rev-parse", "HEAD")
+
+    culprit = gerrit(
+        {"reflect.py": "def tables(names):\n    return load(n for n in names if n in WANTED)\n"},
+        "skip reflection of unrequested tables",
+        "Fixes: #17\nChange-Id: I0b2c9a1e",
+        day(5),
+    )
+    gerrit({"render.py": "QUOTE = '\"'\n"}, "quote reserved words", "Fixes: #18\nChange-Id: I77aa0d3c", day(6))
+    why = (
+        "Fixed regression in version 1.2.0 due to :ticket:`17` where autogenerate would raise\n"
+        "NoReferencedTableError when a foreign key referred to a table outside the reflection run."
+    )
+    gerrit(
+        {"reflect.py": "def tables(names):\n    return load(names)\n"},
+        "create placeholder tables for non-reflected remotes",
+        f"{why}\n\nFixes: #19\nChange-Id: I93ea9a41",
+        day(9),
+    )
+    unresolved = "Fixed regression caused by :ticket:`12` where rendering dropped the schema of every index."
+    gerrit({"render.py": "QUOTE = '`'\n"}, "keep index schema", f"{unresolved}\n\nFixes: #20", day(10))
+    out = tmp_path / "cases.jsonl"
+    result = mine_repository(repo, out)
+    (case,) = load_cases(out)
+    assert case.truth.culprit == culprit and "by_issue" in case.tags, result.summary()
+    assert result.skipped["culprit_unresolved"] == 1, result.summary()
+    text = case.incident.description
+    assert "NoReferencedTableError" in text
+    assert "17" not in text and ":ticket:" not in text and "Change-Id" not in text and "Fixes" not in text
