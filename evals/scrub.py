@@ -25,13 +25,20 @@ _WORD_NUMBER = re.compile(r"\b(?:issue|issues|pr|prs|pull request|pull|bug|ticke
 # Sphinx roles that cite a tracker entry: :issue:`123`, :ticket:`9`, :pull:`45`, :pr:`6`, :gh:`7`, :bpo:`8`.
 _ROLE_REF = re.compile(r":(?:issue|ticket|pull|pr|gh|ghissue|ghpull|bpo|bug|commit|user):`[^`]*`", re.I)
 _TRAILER = re.compile(
-    r"^(?:[A-Z][\w-]*(?:-[\w]+)*:\s+\S.*"
+    # `Key: value`, git-svn's `git-svn-id:`, and an empty `Reviewer:` as svn-era Twisted leaves them
+    r"^(?:(?:[A-Z][\w-]*(?:-[\w]+)*|git-svn-id):(?:\s+\S.*)?"
     # curl's and GitHub's closing lines, which carry no colon: "Fixes #123", "Closes https://…/pull/4"
     r"|(?i:fix|fixes|fixed|close|closes|closed|resolve|resolves|resolved|refs?|see|bug|follow-up to)\s+"
     r"(?:[\w.-]+/[\w.-]+)?(?:#\d+|https?://\S+|[0-9a-f]{7,40}))$"
 )
-# Who reported, reviewed, tested or helped: names, wherever the line stands.
-_PERSON_TRAILER = re.compile(r"^\s*[\w-]+-by:.*$", re.M | re.I)
+# Who wrote, reported, reviewed, tested or helped: names, wherever the line stands (Twisted's svn-era
+# messages open with "Author: x" and "Reviewer: y").
+_PERSON_TRAILER = re.compile(r"^\s*(?:[\w-]+-by|authors?|reviewers?):.*$", re.M | re.I)
+# What is left of "Fixes: #12" or "Reopens: #5683." once the number is gone.
+_EMPTIED_TRACKER_LINE = re.compile(
+    r"^\s*(?:fix(?:es|ed)?|close[sd]?|reopens?|refs?|references|see|resolve[sd]?|related)\s*:?\s*[.,;]?\s*$",
+    re.M | re.I,
+)
 _MENTION = re.compile(r"(?<!\w)@[\w-]+")
 _EMAIL = re.compile(r"<?[\w.+-]+@[\w-]+(?:\.[\w-]+)+>?")
 _CONTENT_MIN = 3
@@ -69,6 +76,7 @@ def scrub(body: str, culprit_titles: list[str], names: list[str]) -> str:
         for part in name.split():
             if len(part) > 3:
                 text = re.sub(rf"\b{re.escape(part)}\b", "", text)
+    text = _EMPTIED_TRACKER_LINE.sub("", text)
     lines = [re.sub(r"[ \t]{2,}", " ", line).rstrip() for line in text.splitlines()]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 

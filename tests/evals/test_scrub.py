@@ -94,3 +94,17 @@ def test_curl_style_closing_lines_and_name_trailers_are_trailers() -> None:
     # A closing line in mid-text is not a trailer block, but a person's name line still goes.
     kept = scrub("Tested-by: Ada Lovelace\nthe nightly job hangs on Windows\nnote: see the runner logs", [], [])
     assert "Ada" not in kept and "note: see the runner logs" in kept
+
+
+def test_svn_era_headers_and_git_svn_ids_are_not_symptoms() -> None:
+    # Twisted's svn-era messages: reviewer headers on top, a git-svn-id trailer; a revert whose only
+    # other line is "Reopens: #N" has no symptom left at all.
+    body = (
+        "Author: awclin\nReviewer:\nFixes: #4902\n\nFix some mistaken `assertTrue` uses introduced in #2618.\n\n\n"
+        "git-svn-id: svn://svn.twistedmatrix.com/svn/Twisted/trunk@30808 bbbe8e31-12d6-0310-92fd-ac37d47ddeeb"
+    )
+    symptom = scrub(body, ["Add xmlstream observers"], ["exarkun"])
+    assert "awclin" not in symptom and "Reviewer" not in symptom and "svn" not in symptom and "30808" not in symptom
+    assert symptom.startswith("Fix some mistaken `assertTrue` uses")  # no "Fixes:" stub left above it
+    reopen = "Reopens: #5683.\n\n\ngit-svn-id: svn://svn.twistedmatrix.com/svn/Twisted/trunk@35278 bbbe8e31-12d6"
+    assert not long_enough(scrub(reopen, ["Require zope.interface 3.6"], []))
