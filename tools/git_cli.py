@@ -26,14 +26,15 @@ def git_env() -> dict[str, str]:
 
 
 def run_git(
-    repo: Path, *args: str, check: bool = True, timeout: float = GIT_TIMEOUT_SECONDS
+    repo: Path, *args: str, check: bool = True, timeout: float = GIT_TIMEOUT_SECONDS, stdin: str | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """Run `git -C repo args…` and return the completed process (text, utf-8, replace errors)."""
+    """Run `git -C repo args…` (stdin, if given, as its input) and return the completed process."""
     command = ["git", "-C", str(repo), "-c", "core.quotepath=off", *args]
     try:
         result = subprocess.run(
             command,
             capture_output=True,
+            input=stdin,
             text=True,
             encoding="utf-8",
             errors="replace",

@@ -19,6 +19,7 @@ from sleuth.tools.change_store import lexical_text
 from sleuth.tools.enrichment import enrich
 from sleuth.tools.git_history import BlobReader, iter_history
 from sleuth.tools.local_git import LocalGitHost
+from sleuth.tools.merge_messages import with_branch_messages
 
 Batch = list[tuple[Change, str, str]]  # change (enriched), diff, bm25 terms
 _DONE = "done"
@@ -29,16 +30,15 @@ def produce(path: str, ref: str, after: str | None, batch_size: int) -> None:
     out = sys.stdout.buffer
     try:
         host = LocalGitHost(path)
-        batch: Batch = []
+        pending: list[tuple[Change, str]] = []
         with BlobReader(host.path) as blobs:
             for change, diff in iter_history(host, ref, after_sha=after):
-                change.enrichment = enrich(change, diff, blobs.read)
-                batch.append((change, diff, lexical_text(change, diff)))
-                if len(batch) >= batch_size:
-                    pickle.dump(batch, out, protocol=pickle.HIGHEST_PROTOCOL)
-                    batch = []
-        if batch:
-            pickle.dump(batch, out, protocol=pickle.HIGHEST_PROTOCOL)
+                pending.append((change, diff))
+                if len(pending) >= batch_size:
+                    pickle.dump(_enriched(host, pending, blobs), out, protocol=pickle.HIGHEST_PROTOCOL)
+                    pending = []
+            if pending:
+                pickle.dump(_enriched(host, pending, blobs), out, protocol=pickle.HIGHEST_PROTOCOL)
         pickle.dump(_DONE, out)
     except BrokenPipeError:  # the parent went away: nothing left to do
         return
@@ -47,6 +47,16 @@ def produce(path: str, ref: str, after: str | None, batch_size: int) -> None:
     except Exception as exc:  # report anything else to the parent instead of dying silently
         pickle.dump(("error", f"{type(exc).__name__}: {exc}"), out)
     out.flush()
+
+
+def _enriched(host: LocalGitHost, pending: list[tuple[Change, str]], blobs: BlobReader) -> Batch:
+    """The batch's changes, merges described by their branch commits too, with enrichment and bm25 terms."""
+    changes = with_branch_messages(host.path, [change for change, _ in pending])
+    batch: Batch = []
+    for change, (_, diff) in zip(changes, pending, strict=True):
+        change.enrichment = enrich(change, diff, blobs.read)
+        batch.append((change, diff, lexical_text(change, diff)))
+    return batch
 
 
 def enriched_batches(host: LocalGitHost, ref: str, after: str | None, batch_size: int) -> Iterator[Batch]:

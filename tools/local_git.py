@@ -12,6 +12,7 @@ from pathlib import Path
 from sleuth.errors import SleuthError
 from sleuth.models import Change
 from sleuth.tools.git_cli import run_git
+from sleuth.tools.merge_messages import gerrit_title, with_branch_messages
 
 _GITHUB_MERGE = re.compile(r"^Merge pull request #(\d+) from ")
 _SQUASH = re.compile(r"\(#(\d+)\)\s*$")
@@ -36,7 +37,7 @@ def _title_and_body(message: str) -> tuple[str, str]:
         # GitHub merge commits carry the PR title as the first body line.
         title, _, rest = body.partition("\n")
         return title.strip(), rest.strip()
-    return _SQUASH.sub("", subject).strip(), body
+    return gerrit_title(subject) or _SQUASH.sub("", subject).strip(), body
 
 
 class LocalGitHost:
@@ -94,7 +95,7 @@ class LocalGitHost:
             change = self.parse_record(record)
             if since <= change.merged_at < until:
                 changes.append(change)
-        return changes
+        return with_branch_messages(self.path, changes)
 
     def change(self, sha: str) -> Change:
         """Return one change by sha (a merge's files and stats are against its first parent)."""
@@ -108,7 +109,7 @@ class LocalGitHost:
             f"--format={_RECORD}{_LOG_FORMAT}",
             self.resolve(sha),
         )
-        return self.parse_record(result.stdout.split(_RECORD)[1])
+        return with_branch_messages(self.path, [self.parse_record(result.stdout.split(_RECORD)[1])])[0]
 
     def parse_record(self, record: str) -> Change:
         """Parse one `git log` record of _LOG_FORMAT (optionally followed by --numstat lines)."""
