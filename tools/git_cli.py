@@ -47,6 +47,21 @@ def run_git(
     except FileNotFoundError:
         raise SleuthError("git is not installed", hint="apt-get install git") from None
     if check and result.returncode != 0:
-        detail = (result.stderr.strip().splitlines() or ["no output"])[-1]
-        raise SleuthError(f"git {args[0]} failed in {repo}: {detail}")
+        raise git_failure(args[0], repo, result.stderr)
     return result
+
+
+# A clone that lacks objects: partial (`--filter=blob:none`) without network, or damaged.
+_MISSING_OBJECT = ("unable to read", "missing blob", "missing tree", "bad object", "could not fetch", "promisor")
+
+
+def git_failure(command: str, repo: Path, stderr: str) -> SleuthError:
+    """The error for a failed git command: git's last line, and what to do when objects are missing."""
+    detail = (stderr.strip().splitlines() or ["no output"])[-1]
+    hint = None
+    if any(marker in stderr.lower() for marker in _MISSING_OBJECT):
+        hint = (
+            "the clone is missing objects (a partial or shallow clone, or a damaged one): "
+            "fetch full history with `git fetch --refetch` or clone again without --filter/--depth"
+        )
+    return SleuthError(f"git {command} failed in {repo}: {detail}", hint=hint)

@@ -9,9 +9,8 @@ import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
-from sleuth.errors import SleuthError
 from sleuth.models import Change
-from sleuth.tools.git_cli import git_env
+from sleuth.tools.git_cli import git_env, git_failure
 from sleuth.tools.local_git import LocalGitHost
 
 MAX_FILE_DIFF_BYTES = 100_000  # a generated or vendored file's diff is summarised, not stored
@@ -100,8 +99,7 @@ def iter_history(host: LocalGitHost, ref: str, after_sha: str | None = None) -> 
         stderr = process.stderr.read() if process.stderr else ""
         code = process.wait()
     if code != 0:
-        detail = (stderr.strip().splitlines() or ["no output"])[-1]
-        raise SleuthError(f"git log failed in {host.path}: {detail}")
+        raise git_failure("log", host.path, stderr)
 
 
 def _parse(host: LocalGitHost, record: str) -> tuple[Change, str]:

@@ -4,6 +4,7 @@ from pathlib import Path
 import pytest
 
 from sleuth.errors import SleuthError
+from sleuth.tools.git_history import iter_history
 from sleuth.tools.local_git import LocalGitHost, parse_change_number
 from tests.conftest import commit_files, git, new_repo
 
@@ -106,3 +107,12 @@ def test_not_a_repository(tmp_path: Path) -> None:
 )
 def test_parse_change_number(subject: str, body: str, number: int | None) -> None:
     assert parse_change_number(subject, body) == number
+
+
+def test_a_clone_missing_objects_says_so_and_what_to_do(tmp_path: Path) -> None:
+    repo = new_repo(tmp_path / "r")
+    commit_files(repo, {"app.py": "print('hello')\n"}, "init", when="2026-03-01T10:00:00+00:00")
+    blob = git(repo, "rev-parse", "HEAD:app.py")
+    (repo / ".git" / "objects" / blob[:2] / blob[2:]).unlink()  # as a blobless clone without network has it
+    with pytest.raises(SleuthError, match=r"missing objects.*git fetch --refetch"):
+        list(iter_history(LocalGitHost(repo), "HEAD"))
