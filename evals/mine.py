@@ -135,6 +135,7 @@ _NOTE_PATHS = tuple(
         "**/news*/**",
         "**/*fragments/**",
         "**/whatsnew/**",
+        "**/unreleased*/**",
         "**/CHANGE*",
         "**/NEWS*",
         "**/HISTORY*",
@@ -193,6 +194,18 @@ def _note_patch(host: LocalGitHost, sha: str) -> str:
 def _own_notes(host: LocalGitHost, commit: _Commit) -> str:
     """Release-note lines the fix commit itself adds (its own entry, not its landing's)."""
     return _added_notes(_note_patch(host, commit.sha))
+
+
+# reStructuredText scaffolding of a changelog fragment (SQLAlchemy's `.. change::` with `:tags:`,
+# `:tickets:` and `:versions:` fields): structure, not a description of what broke.
+_RST_MARKUP = re.compile(r"^\s*(?:\.\. [\w-]+::.*|:(?:tags|tickets|versions|changeset|pullreq|references):.*)$", re.I)
+
+
+def _note_text(notes: str, body: str) -> str:
+    """The notes' own lines: no rST scaffolding, and nothing the commit message already says."""
+    said = {line.strip() for line in body.splitlines() if line.strip()}
+    kept = [line for line in notes.splitlines() if line.strip() not in said and not _RST_MARKUP.match(line)]
+    return "\n".join(kept).strip()
 
 
 def _without_restored(notes: str, culprit_patch: str) -> str:
@@ -385,7 +398,8 @@ def mine_repository(
         titles = [change.title, quoted, fix.title if fix.sha != commit.sha else ""]
         names = [change.author, commit.author, fix.author]
         # Scrubbed apart: the message's trailer block ends the message, not the notes after it.
-        symptom = "\n\n".join(filter(None, (scrub(commit.body, titles, names), scrub(fix_notes, titles, names))))
+        own_notes = _note_text(fix_notes, commit.body)
+        symptom = "\n\n".join(filter(None, (scrub(commit.body, titles, names), scrub(own_notes, titles, names))))
         if not long_enough(symptom):
             result.skipped["symptom_too_short"] += 1
             continue
