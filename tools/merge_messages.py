@@ -37,9 +37,18 @@ def with_branch_messages(path: Path, changes: list[Change]) -> list[Change]:
     # Everything the merges bring in; nothing already on the branch before the oldest of them.
     oldest = min(merges, key=lambda c: (c.merged_at, c.sha))
     revisions = "\n".join([*(m.parents[1] for m in merges), f"^{oldest.parents[0]}"])  # thousands: not argv
-    output = run_git(
-        path, "log", f"--format={_RECORD}%H{_FIELD}%P{_FIELD}%B", "--stdin", stdin=revisions + "\n", timeout=300
-    ).stdout
+    result = run_git(
+        path,
+        "log",
+        f"--format={_RECORD}%H{_FIELD}%P{_FIELD}%B",
+        "--stdin",
+        stdin=revisions + "\n",
+        timeout=300,
+        check=False,
+    )
+    if result.returncode != 0:  # a shallow clone may lack the branch: the merge messages still stand
+        return changes
+    output = result.stdout
     commits: dict[str, tuple[list[str], str]] = {}
     for record in output.split(_RECORD)[1:]:
         sha, parents, message = record.split(_FIELD, 2)

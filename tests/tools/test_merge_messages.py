@@ -5,6 +5,7 @@ from pathlib import Path
 
 from sleuth.tools.history_reader import enriched_batches
 from sleuth.tools.local_git import LocalGitHost
+from sleuth.tools.merge_messages import with_branch_messages
 from tests.conftest import commit_files, git, merge_feature, new_repo
 
 EVER = (datetime(1970, 1, 2, tzinfo=UTC), datetime(2999, 1, 1, tzinfo=UTC))
@@ -61,3 +62,14 @@ def test_merges_carry_their_branch_commits_messages(tmp_path: Path) -> None:
         indexed = {c.sha: c for batch in enriched_batches(host, "HEAD", None, size) for c, _, _ in batch}
         for change in (gerrit, github, direct):
             assert (indexed[change.sha].title, indexed[change.sha].body) == (change.title, change.body), size
+
+
+def test_a_branch_git_cannot_read_leaves_the_merge_as_it_is(tmp_path: Path) -> None:
+    # A shallow or damaged clone may lack a merge's parents: its own message must still stand.
+    repo = new_repo(tmp_path / "r")
+    commit_files(repo, {"a.py": "A = 1\n"}, "init", when=day(1))
+    merge_feature(repo, [({"a.py": "A = 2\n"}, "Raise A\n\nTwo is safer.", day(2))], "Merge branch 'a'", day(2))
+    merge, _ = LocalGitHost(repo).changes(None, *EVER)
+    assert "Two is safer." in merge.body
+    missing = merge.model_copy(update={"parents": ["1" * 40, "2" * 40], "body": ""})
+    assert with_branch_messages(repo, [missing]) == [missing]
