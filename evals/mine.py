@@ -17,6 +17,7 @@ from typing import Any
 from sleuth.errors import SleuthError
 from sleuth.evals.cases import dump_cases
 from sleuth.evals.history import RepoHistory
+from sleuth.evals.release_notes import note_patch, note_text, own_notes, release_notes, without_restored
 from sleuth.evals.scrub import is_strict, long_enough, scrub
 from sleuth.models import Change, as_utc
 from sleuth.tools.git_cli import run_git
@@ -42,8 +43,6 @@ _FIX_REFERENCE = re.compile(
 )
 # A change whose title is reverted this often is churn (a bot, a flaky pin), not an incident.
 RECURRING_REVERTS = 3
-# More release-note entries than this in one change is a release being assembled, not one fix's entry.
-MAX_NOTE_ENTRIES = 3
 # A fix that puts back what an earlier revert took out (git's "Reapply", "Re-apply …", Chromium's
 # "Reland"), and a culprit that is itself a revert: the revert commit, or GitHub's revert-button
 # merge ("Merge pull request #N from owner/revert-123-branch"). Either way a revert of a revert.
@@ -123,95 +122,6 @@ def _commits(host: LocalGitHost, branch: str | None) -> list[_Commit]:
         subject, _, body = message.strip().partition("\n")
         commits.append(_Commit(sha, parents.split(), author, subject.strip(), body.strip()))
     return commits
-
-
-# Release-note fragments a fix adds often describe what broke ("Fixed a regression where …").
-# Towncrier-style fragment folders and single-file change logs, wherever they live, any case.
-_NOTE_PATHS = tuple(
-    f":(glob,icase){pattern}"
-    for pattern in (
-        "**/changelog*/**",
-        "**/changes/**",
-        "**/news*/**",
-        "**/*fragments/**",
-        "**/whatsnew/**",
-        "**/unreleased*/**",
-        "**/CHANGE*",
-        "**/NEWS*",
-        "**/HISTORY*",
-    )
-)
-
-
-def _release_notes(host: LocalGitHost, branch: str | None) -> dict[str, str]:
-    """Lines each first-parent change added to release notes (one git call)."""
-    output = run_git(
-        host.path,
-        "log",
-        "--first-parent",
-        "--diff-merges=first-parent",
-        "-p",
-        "--no-renames",
-        f"--format={_RECORD}%H",
-        branch or "HEAD",
-        "--",
-        *_NOTE_PATHS,
-        timeout=600,
-    ).stdout
-    notes = {}
-    for record in output.split(_RECORD)[1:]:
-        sha, _, patch = record.partition("\n")
-        if added := _added_notes(patch):
-            notes[sha.strip()] = added
-    return notes
-
-
-# A release-note entry: a bullet (`-`, `*`, `+`, `•`, or libevent's ` o `) or a numbered item.
-_NOTE_ENTRY = re.compile(r"\s*(?:[-*+•o]|\d+[.)])\s+\S")
-
-
-def _added_notes(patch: str) -> str:
-    """The release-note lines a patch adds, or "" when it adds a whole release's worth of entries.
-
-    A merge that brings in a release branch adds every entry of the release; those describe other
-    fixes, so they would mislead the investigator rather than describe this incident.
-    """
-    entries, added = 0, []
-    for file_patch in re.split(r"^diff --git .*$", patch, flags=re.M)[1:]:
-        lines = [line[1:] for line in file_patch.splitlines() if line.startswith("+") and not line.startswith("+++")]
-        if any(line.strip() for line in lines):
-            entries += max(1, sum(bool(_NOTE_ENTRY.match(line)) for line in lines))
-            added.extend(lines)
-    return "" if entries > MAX_NOTE_ENTRIES else "\n".join(added).strip()
-
-
-def _note_patch(host: LocalGitHost, sha: str) -> str:
-    return run_git(
-        host.path, "show", "--diff-merges=first-parent", "-p", "--no-renames", "--format=", sha, "--", *_NOTE_PATHS
-    ).stdout
-
-
-def _own_notes(host: LocalGitHost, commit: _Commit) -> str:
-    """Release-note lines the fix commit itself adds (its own entry, not its landing's)."""
-    return _added_notes(_note_patch(host, commit.sha))
-
-
-# reStructuredText scaffolding of a changelog fragment (SQLAlchemy's `.. change::` with `:tags:`,
-# `:tickets:` and `:versions:` fields): structure, not a description of what broke.
-_RST_MARKUP = re.compile(r"^\s*(?:\.\. [\w-]+::.*|:(?:tags|tickets|versions|changeset|pullreq|references):.*)$", re.I)
-
-
-def _note_text(notes: str, body: str) -> str:
-    """The notes' own lines: no rST scaffolding, and nothing the commit message already says."""
-    said = {line.strip() for line in body.splitlines() if line.strip()}
-    kept = [line for line in notes.splitlines() if line.strip() not in said and not _RST_MARKUP.match(line)]
-    return "\n".join(kept).strip()
-
-
-def _without_restored(notes: str, culprit_patch: str) -> str:
-    """Drop note lines the culprit had removed: a revert puts them back, and they describe older changes."""
-    removed = {line[1:].strip() for line in culprit_patch.splitlines() if line.startswith("-") and line[1:].strip()}
-    return "\n".join(line for line in notes.splitlines() if line.strip() not in removed).strip()
 
 
 def _normalized(title: str) -> str:
@@ -341,7 +251,7 @@ def mine_repository(
     commits = _commits(host, branch)
     miner = _Miner(history, window_days, commits)
     result = MineResult(out=out)
-    notes = _release_notes(host, branch)
+    notes = release_notes(host, branch)
     fixes = [c for c in commits if _is_fix(c, notes.get(c.sha, ""))]
     fix_shas = {c.sha for c in fixes}
     result.fixes_seen = len(fixes)
@@ -362,7 +272,7 @@ def mine_repository(
             result.skipped["release"] += 1
             continue
         # The landing's notes, unless it assembles a release; then the fix commit's own entry.
-        fix_notes = notes.get(landing, "") or (_own_notes(host, commit) if commit.sha != landing else "")
+        fix_notes = notes.get(landing, "") or (own_notes(host, commit.sha) if commit.sha != landing else "")
         culprit, how, kind = _resolve(miner, commit, landing, fix_notes)
         if culprit is None:
             # A squash commit whose body keeps a "This reverts commit" of one of its own branch commits.
@@ -393,13 +303,13 @@ def mine_repository(
         if culprit in seen_culprits:
             result.skipped["culprit_already_mined"] += 1
             continue
-        fix_notes = _without_restored(fix_notes, _note_patch(host, culprit))
+        fix_notes = without_restored(fix_notes, note_patch(host, culprit))
         quoted = m["title"] if (m := REVERT_SUBJECT.match(commit.subject)) else ""
         titles = [change.title, quoted, fix.title if fix.sha != commit.sha else ""]
         names = [change.author, commit.author, fix.author]
         # Scrubbed apart: the message's trailer block ends the message, not the notes after it.
-        own_notes = _note_text(fix_notes, commit.body)
-        symptom = "\n\n".join(filter(None, (scrub(commit.body, titles, names), scrub(own_notes, titles, names))))
+        fix_own = note_text(fix_notes, commit.body)
+        symptom = "\n\n".join(filter(None, (scrub(commit.body, titles, names), scrub(fix_own, titles, names))))
         if not long_enough(symptom):
             result.skipped["symptom_too_short"] += 1
             continue
