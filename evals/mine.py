@@ -171,16 +171,18 @@ class _Miner:
 
     def by_issue(self, number: int, before: str) -> str | None:
         """The latest first-parent change before `before` that closed issue `number`."""
-        limit = self.first_parent.position[before]
         landings = {self.first_parent_change(sha) for sha in self.closers.get(number, [])}
-        shas = [s for s in landings if s is not None and self.first_parent.position[s] < limit]
-        return max(shas, key=lambda s: self.first_parent.position[s]) if shas else None
+        return self._latest_before([s for s in landings if s is not None], before)
 
     def by_quoted_title(self, title: str, before: str) -> str | None:
         title = re.sub(r"\s*\(#\d+\)\s*$", "", title).strip().lower()
-        limit = self.first_parent.position[before]
-        shas = [s for s in self.by_title.get(title, []) if self.first_parent.position[s] < limit]
-        return max(shas, key=lambda s: self.first_parent.position[s]) if shas else None
+        return self._latest_before(self.by_title.get(title, []), before)
+
+    def _latest_before(self, shas: list[str], before: str) -> str | None:
+        """Of these first-parent changes, the latest to land before `before`."""
+        position = self.first_parent.position
+        earlier = [s for s in shas if position[s] < position[before]]
+        return max(earlier, key=position.__getitem__) if earlier else None
 
     def by_blame(self, revert: str) -> str | None:
         """The first-parent change that last touched most of the lines the revert removes."""
