@@ -20,11 +20,10 @@ from sleuth.evals.history import RepoHistory
 from sleuth.evals.release_notes import note_patch, note_text, own_notes, release_notes, without_restored
 from sleuth.evals.scrub import is_strict, long_enough, scrub
 from sleuth.models import Change, as_utc
-from sleuth.tools.git_cli import run_git
+from sleuth.tools.git_cli import FIELD, RECORD, run_git
 from sleuth.tools.local_git import LocalGitHost, blame_lines
 from sleuth.tools.reverts import REVERT_REF, REVERT_SUBJECT, REVERTS_SHA
 
-_RECORD, _FIELD = "\x1e", "\x1f"
 # A change named by sha, PR or tracker number (also Sphinx's :pr:, :pull:, :issue: and SQLAlchemy's :ticket:
 # roles), or a link; "the fix for :ticket:`N`" and "just fixed #N" name the change that closed N.
 _REF = (
@@ -114,11 +113,11 @@ class _FirstParent:
 def _commits(host: LocalGitHost, branch: str | None) -> list[_Commit]:
     """Every commit reachable from the branch, with its message (one git call)."""
     output = run_git(
-        host.path, "log", f"--format={_RECORD}%H{_FIELD}%P{_FIELD}%an{_FIELD}%B", branch or "HEAD", timeout=600
+        host.path, "log", f"--format={RECORD}%H{FIELD}%P{FIELD}%an{FIELD}%B", branch or "HEAD", timeout=600
     ).stdout
     commits = []
-    for record in output.split(_RECORD)[1:]:
-        sha, parents, author, message = record.split(_FIELD, 3)
+    for record in output.split(RECORD)[1:]:
+        sha, parents, author, message = record.split(FIELD, 3)
         subject, _, body = message.strip().partition("\n")
         commits.append(_Commit(sha, parents.split(), author, subject.strip(), body.strip()))
     return commits

@@ -6,10 +6,9 @@ whole release's entries contributes none of them, since those describe other fix
 
 import re
 
-from sleuth.tools.git_cli import run_git
+from sleuth.tools.git_cli import RECORD, run_git
 from sleuth.tools.local_git import LocalGitHost
 
-_RECORD = "\x1e"
 # More release-note entries than this in one change is a release being assembled, not one fix's entry.
 MAX_NOTE_ENTRIES = 3
 
@@ -39,14 +38,14 @@ def release_notes(host: LocalGitHost, branch: str | None) -> dict[str, str]:
         "--diff-merges=first-parent",
         "-p",
         "--no-renames",
-        f"--format={_RECORD}%H",
+        f"--format={RECORD}%H",
         branch or "HEAD",
         "--",
         *_NOTE_PATHS,
         timeout=600,
     ).stdout
     notes = {}
-    for record in output.split(_RECORD)[1:]:
+    for record in output.split(RECORD)[1:]:
         sha, _, patch = record.partition("\n")
         if added := _added_notes(patch):
             notes[sha.strip()] = added

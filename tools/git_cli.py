@@ -6,6 +6,8 @@ from pathlib import Path
 from sleuth.errors import SleuthError
 
 GIT_TIMEOUT_SECONDS = 120.0
+# Separators for `git log --format` records and their fields: control characters no message contains.
+RECORD, FIELD = "\x1e", "\x1f"
 # Never let a repository's config or the user's run hooks, pagers or credential helpers.
 _SAFE_ENV = {
     "GIT_TERMINAL_PROMPT": "0",

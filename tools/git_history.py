@@ -10,12 +10,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from sleuth.models import Change
-from sleuth.tools.git_cli import git_env, git_failure
+from sleuth.tools.git_cli import FIELD, RECORD, git_env, git_failure
 from sleuth.tools.local_git import LocalGitHost
 
 MAX_FILE_DIFF_BYTES = 100_000  # a generated or vendored file's diff is summarised, not stored
-_RECORD, _FIELD = "\x1e", "\x1f"
-_FORMAT = _FIELD.join(["%H", "%P", "%an", "%ae", "%aI", "%cI", "%B"]) + _FIELD
+_FORMAT = FIELD.join(["%H", "%P", "%an", "%ae", "%aI", "%cI", "%B"]) + FIELD
 
 
 def _git_command(repo: Path, *args: str) -> list[str]:
@@ -71,7 +70,7 @@ def iter_history(host: LocalGitHost, ref: str, after_sha: str | None = None) -> 
         "--full-index",
         "--no-color",
         "--no-ext-diff",
-        f"--format={_RECORD}{_FORMAT}",
+        f"--format={RECORD}{_FORMAT}",
         spec,
     )
     process = subprocess.Popen(
@@ -88,7 +87,7 @@ def iter_history(host: LocalGitHost, ref: str, after_sha: str | None = None) -> 
     try:
         buffer: list[str] = []
         for line in process.stdout:
-            if line.startswith(_RECORD) and buffer:
+            if line.startswith(RECORD) and buffer:
                 yield _parse(host, "".join(buffer))
                 buffer = []
             buffer.append(line)
@@ -103,11 +102,11 @@ def iter_history(host: LocalGitHost, ref: str, after_sha: str | None = None) -> 
 
 
 def _parse(host: LocalGitHost, record: str) -> tuple[Change, str]:
-    sha, parents, author, email, authored, committed, message, patch = record[1:].split(_FIELD, 7)
+    sha, parents, author, email, authored, committed, message, patch = record[1:].split(FIELD, 7)
     diff = _cap_file_diffs(patch.lstrip("\n"))
     files, additions, deletions = _diff_stats(diff)
-    header = f"{sha}{_FIELD}{parents}{_FIELD}{author}{_FIELD}{email}{_FIELD}{authored}{_FIELD}{committed}"
-    change = host.parse_record(f"{header}{_FIELD}{message}{_FIELD}")
+    header = f"{sha}{FIELD}{parents}{FIELD}{author}{FIELD}{email}{FIELD}{authored}{FIELD}{committed}"
+    change = host.parse_record(f"{header}{FIELD}{message}{FIELD}")
     change = change.model_copy(update={"files": files, "additions": additions, "deletions": deletions})
     return change, diff
 

@@ -11,14 +11,13 @@ from pathlib import Path
 
 from sleuth.errors import SleuthError
 from sleuth.models import Change
-from sleuth.tools.git_cli import run_git
+from sleuth.tools.git_cli import FIELD, RECORD, run_git
 from sleuth.tools.merge_messages import gerrit_title, with_branch_messages
 
 _GITHUB_MERGE = re.compile(r"^Merge pull request #(\d+) from ")
 _SQUASH = re.compile(r"\(#(\d+)\)\s*$")
 _GITLAB = re.compile(r"^See merge request [\w./-]+!(\d+)\s*$", re.M)
-_RECORD, _FIELD = "\x1e", "\x1f"
-_LOG_FORMAT = _FIELD.join(["%H", "%P", "%an", "%ae", "%aI", "%cI", "%B"]) + _FIELD
+_LOG_FORMAT = FIELD.join(["%H", "%P", "%an", "%ae", "%aI", "%cI", "%B"]) + FIELD
 
 
 def parse_change_number(subject: str, body: str) -> int | None:
@@ -86,12 +85,12 @@ class LocalGitHost:
             "--diff-merges=first-parent",
             "--no-renames",
             "--numstat",
-            f"--format={_RECORD}{_LOG_FORMAT}",
+            f"--format={RECORD}{_LOG_FORMAT}",
             f"--since={since.isoformat()}",
             ref,
         )
         changes = []
-        for record in result.stdout.split(_RECORD)[1:]:
+        for record in result.stdout.split(RECORD)[1:]:
             change = self.parse_record(record)
             if since <= change.merged_at < until:
                 changes.append(change)
@@ -106,14 +105,14 @@ class LocalGitHost:
             "--diff-merges=first-parent",
             "--no-renames",
             "--numstat",
-            f"--format={_RECORD}{_LOG_FORMAT}",
+            f"--format={RECORD}{_LOG_FORMAT}",
             self.resolve(sha),
         )
-        return with_branch_messages(self.path, [self.parse_record(result.stdout.split(_RECORD)[1])])[0]
+        return with_branch_messages(self.path, [self.parse_record(result.stdout.split(RECORD)[1])])[0]
 
     def parse_record(self, record: str) -> Change:
         """Parse one `git log` record of _LOG_FORMAT (optionally followed by --numstat lines)."""
-        sha, parents, author, email, authored, committed, message, stats = record.split(_FIELD, 7)
+        sha, parents, author, email, authored, committed, message, stats = record.split(FIELD, 7)
         title, body = _title_and_body(message)
         files, additions, deletions = [], 0, 0
         for line in stats.strip().splitlines():

@@ -10,9 +10,8 @@ import re
 from pathlib import Path
 
 from sleuth.models import Change
-from sleuth.tools.git_cli import run_git
+from sleuth.tools.git_cli import FIELD, RECORD, run_git
 
-_RECORD, _FIELD = "\x1e", "\x1f"
 # Gerrit's merge subject; the quoted title may be cut short with an ellipsis.
 _GERRIT_MERGE = re.compile(r'^Merge "(?P<title>.+)" into \S+$')
 # Syncing the branch with its base says nothing about the change.
@@ -40,7 +39,7 @@ def with_branch_messages(path: Path, changes: list[Change]) -> list[Change]:
     result = run_git(
         path,
         "log",
-        f"--format={_RECORD}%H{_FIELD}%P{_FIELD}%B",
+        f"--format={RECORD}%H{FIELD}%P{FIELD}%B",
         "--stdin",
         stdin=revisions + "\n",
         timeout=300,
@@ -50,8 +49,8 @@ def with_branch_messages(path: Path, changes: list[Change]) -> list[Change]:
         return changes
     output = result.stdout
     commits: dict[str, tuple[list[str], str]] = {}
-    for record in output.split(_RECORD)[1:]:
-        sha, parents, message = record.split(_FIELD, 2)
+    for record in output.split(RECORD)[1:]:
+        sha, parents, message = record.split(FIELD, 2)
         commits[sha] = (parents.split(), message.strip())
     extended = {m.sha: _extended(m, _branch_messages(m, commits, first_parent)) for m in merges}
     return [extended.get(c.sha, c) for c in changes]
