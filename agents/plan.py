@@ -4,7 +4,8 @@ import re
 from datetime import datetime
 from itertools import pairwise
 
-from sleuth.models import ErrorClass, Incident, ParsedException, Signals, as_utc
+from sleuth.agents.error_class import classify
+from sleuth.models import Incident, ParsedException, Signals, as_utc
 from sleuth.tools.stacktrace import parse_exceptions
 from sleuth.tools.stacktrace.common import strip_line_prefix
 
@@ -19,58 +20,6 @@ _FRAME_LINE = re.compile(r'File "[^"]+", line \d+')
 _IDENTIFIER = re.compile(r"\b[A-Za-z_][A-Za-z0-9_]{3,}\b")
 _CAMEL = re.compile(r"[a-z][A-Z]")
 _QUOTED = re.compile(r"""['"`]([^'"`\s]{2,60})['"`]""")
-
-# Rules read the error type and message; the first rule that matches decides the class.
-_CLASS_RULES: list[tuple[ErrorClass, re.Pattern[str], str]] = [
-    (
-        ErrorClass.DEPENDENCY_DOWN,
-        re.compile(
-            r"ConnectionRefused|ECONNREFUSED|connection refused|Name or service not known|"
-            r"ENOTFOUND|could not connect|Service Unavailable|\b50[234]\b|upstream|"
-            r"no route to host|ConnectTimeout|ECONNRESET|connection reset",
-            re.I,
-        ),
-        "the error says a dependency could not be reached",
-    ),
-    (
-        ErrorClass.TRANSIENT,
-        re.compile(
-            r"temporar(?:y|ily)|try again|deadlock|rate.?limit|\b429\b|EAGAIN|throttl|"
-            r"resource busy|lock wait timeout|database is locked",
-            re.I,
-        ),
-        "the error reads as a transient fault that clears on retry",
-    ),
-    (
-        ErrorClass.CONFIG_ERROR,
-        re.compile(
-            r"ImproperlyConfigured|config(?:uration)?\b.*(?:missing|invalid)|(?:missing|invalid).*config|"
-            r"environment variable|environ|settings?\.|invalid value for|ConfigError",
-            re.I,
-        ),
-        "the error points at configuration",
-    ),
-]
-
-
-_CONFIG_FILE = re.compile(r"(?:^|[/\\])(?:config|settings|conf)[^/\\]*$", re.I)
-_LOOKUP_ERROR = re.compile(r"^(?:\w+\.)*(?:KeyError|ValueError|TypeError|LookupError)\b")
-
-
-def classify(exceptions: list[ParsedException], text: str) -> tuple[ErrorClass, str]:
-    """Pick the error class from the exceptions (innermost cause first), else the free text."""
-    subjects = [f"{exc.type or ''}: {exc.message or ''}" for exc in exceptions]
-    subjects.append(text)
-    for subject in subjects:
-        for error_class, pattern, reason in _CLASS_RULES:
-            if pattern.search(subject):
-                return error_class, reason
-    innermost = next((f for exc in reversed(exceptions) for f in exc.frames_innermost_first() if f.in_app), None)
-    if innermost and _CONFIG_FILE.search(innermost.file) and _LOOKUP_ERROR.search(exceptions[-1].type or ""):
-        return ErrorClass.CONFIG_ERROR, "a lookup or value error raised while reading configuration"
-    if exceptions:
-        return ErrorClass.LOGIC_BUG, "an exception raised by application code"
-    return ErrorClass.LOGIC_BUG, "no rule matched; assuming a code defect"
 
 
 def first_error_time(incident: Incident) -> datetime:
