@@ -22,6 +22,7 @@ class HeldOut:
     suite: str
     summary: dict
     strict: dict | None
+    results: list[CaseResult]
 
 
 def rescored_rank(result: CaseResult, weights: dict[str, float]) -> int | None:
@@ -53,5 +54,5 @@ def leave_one_out(suites: dict[str, list[CaseResult]], strength: float) -> list[
             for r in results
         ]
         strict = [r for r in reranked if "strict" in r.tags]
-        held_out.append(HeldOut(name, summarize(reranked), summarize(strict) if strict else None))
+        held_out.append(HeldOut(name, summarize(reranked), summarize(strict) if strict else None, reranked))
     return held_out

@@ -8,8 +8,11 @@ from typing import Any
 
 from sleuth.errors import SleuthError
 from sleuth.evals.metrics import SYSTEMS, CaseResult, beats_baselines, summarize, summarize_by_tag
+from sleuth.evals.significance import Difference, as_json, between_runs, versus_baselines
 
 RECORD_VERSION = "1"
+# Splits whose paired differences to the baselines are recorded beside the whole suite's.
+_SIGNIFICANCE_SPLITS = ("strict",)
 _SOURCE = Path(__file__).resolve().parents[1]
 
 
@@ -51,9 +54,19 @@ def build_record(
         "seconds": round(seconds, 2),
         "metrics": overall,
         "beats_baselines": beats_baselines(overall),
+        "significance": _significance(results),
         "tags": summarize_by_tag(results),
         "cases": [r.model_dump(mode="json") for r in results],
     }
+
+
+def _significance(results: list[CaseResult]) -> dict[str, Any]:
+    """sleuth minus each baseline with 95% intervals: for the suite, and for the strict split if it has cases."""
+    table = {"all": as_json(versus_baselines(results, SYSTEMS[1:]))}
+    for split in _SIGNIFICANCE_SPLITS:
+        if members := [r for r in results if split in r.tags and r.culprit]:
+            table[split] = as_json(versus_baselines(members, SYSTEMS[1:]))
+    return table
 
 
 def load_record(path: Path) -> dict[str, Any]:
@@ -130,13 +143,14 @@ def markdown(record: dict[str, Any]) -> str:
     lines.append(
         "sleuth beats every baseline on top-1, top-5 and MRR."
         if not lost
-        else f"**sleuth does not beat every baseline on: {', '.join(lost)}.**"
+        else f"**sleuth does not beat every baseline on: {', '.join(lost)}.** " + _behind(record)
     )
     if weights := record.get("ranking_weights"):
         learned_on = ", ".join(map(str, weights.get("trained_on") or [])) or "nothing (hand-set priors)"
         held = "held out" if weights.get("held_out") else "**not held out: the weights were fit on this suite**"
         lines.append(f"Ranking weights learned on {learned_on}; this suite is {held}.")
     lines.append("")
+    lines += _significance_rows(record)
     if record.get("tags"):
         lines += ["## Per tag", "", "| tag | cases | " + " | ".join(f"{s} top-1 / top-5 / MRR" for s in SYSTEMS) + " |"]
         lines.append("|---|---|" + "---|" * len(SYSTEMS))
@@ -148,6 +162,48 @@ def markdown(record: dict[str, Any]) -> str:
             lines.append(f"| {tag} | {summary['cases']} | " + " | ".join(cells) + " |")
         lines.append("")
     return "\n".join(lines)
+
+
+_METRIC_LABELS = {"top1": "top-1", "top5": "top-5", "mrr": "MRR"}
+
+
+def _cell(difference: dict[str, Any]) -> str:
+    return Difference(**{key: difference[key] for key in ("mean", "low", "high", "p_value", "cases")}).cell()
+
+
+def _behind(record: dict[str, Any]) -> str:
+    """Which baselines are ahead of sleuth by more than noise on the whole suite, if any."""
+    table = record.get("significance", {}).get("all", {})
+    worse = [
+        f"{baseline} on {_METRIC_LABELS[metric]}"
+        for baseline, row in table.items()
+        for metric, difference in row.items()
+        if difference["verdict"] == "worse"
+    ]
+    if not table:
+        return ""
+    if worse:
+        return f"Behind by more than noise (paired sign-flip test, p < 0.05): {', '.join(worse)}."
+    return "No baseline is ahead by more than noise (paired sign-flip test, p < 0.05)."
+
+
+def _significance_rows(record: dict[str, Any]) -> list[str]:
+    splits = record.get("significance") or {}
+    if not splits:
+        return []
+    lines = [
+        "## sleuth minus each baseline",
+        "",
+        "Mean per-case difference, its 95% bootstrap interval and the p-value of a paired sign-flip test;"
+        " *within noise* when p ≥ 0.05.",
+        "",
+        "| split | baseline | top-1 | top-5 | MRR |",
+        "|---|---|---|---|---|",
+    ]
+    for split, table in splits.items():
+        for baseline, row in table.items():
+            lines.append(f"| {split} | {baseline} | " + " | ".join(_cell(row[m]) for m in _METRIC_LABELS) + " |")
+    return [*lines, ""]
 
 
 def comparison(old: dict[str, Any], new: dict[str, Any]) -> str:
@@ -162,6 +218,16 @@ def comparison(old: dict[str, Any], new: dict[str, Any]) -> str:
         a, b = old["metrics"]["sleuth"].get(key), new["metrics"]["sleuth"].get(key)
         delta = f"{b - a:+.3f}" if a is not None and b is not None else "–"
         lines.append(f"| {label} | {_fmt(a, False)} | {_fmt(b, False)} | {delta} |")
+    shared = between_runs(old["cases"], new["cases"])
+    cases = next(iter(shared.values())).cases
+    lines += [
+        "",
+        f"Paired over the {cases} culprit case(s) both runs hold (new minus old; 95% interval, sign-flip p):",
+        "",
+        "| metric | change |",
+        "|---|---|",
+        *(f"| {label} | {shared[metric].cell()} |" for metric, label in _METRIC_LABELS.items()),
+    ]
     old_cases = {c["id"]: c for c in old["cases"]}
     changed = []
     for case in new["cases"]:

@@ -60,6 +60,10 @@ def test_cli_fit_prints_the_held_out_table(tmp_path: Path) -> None:
         paths[-1].write_text(json.dumps(record))
     done = run_sleuth("eval", "fit", *map(str, paths), "--out", str(tmp_path / "w.json"), "--leave-one-out")
     assert done.returncode == 0, done.stderr
-    assert "| one | full | 3 | 1.00 / 1.00 / 1.00 | 0.00 / 1.00 / 0.50 | 1.00 / 1.00 / 1.00 | yes |" in done.stdout
+    assert (
+        "| one | full | 3 | 1.00 / 1.00 / 1.00 | 0.00 / 1.00 / 0.50 | 1.00 / 1.00 / 1.00 | yes | none |" in done.stdout
+    )
+    # Six held-out cases, each ranked first where bm25 ranked it second: the exact sign test gives 2/64.
+    assert "Pooled, all cases, sleuth minus bm25: top1 +1.00 [+1.00, +1.00] p=0.031 better" in done.stdout
     alone = run_sleuth("eval", "fit", str(paths[0]), "--out", str(tmp_path / "w1.json"), "--leave-one-out")
     assert alone.returncode != 0 and "at least two suites" in alone.stderr

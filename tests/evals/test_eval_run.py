@@ -98,12 +98,16 @@ def test_cli_run_writes_the_record_and_report_plots_and_compares(suite: Path, tm
     assert {c["id"] for c in record["cases"]} == set(CHOSEN)
     assert set(record["metrics"]["baselines"]) == {"random", "recency", "bm25", "blame"}
     assert "python" in record["tags"] and (out / records[0].with_suffix(".md").name).exists()
+    versus_bm25 = record["significance"]["all"]["bm25"]["mrr"]
+    assert versus_bm25["cases"] == record["metrics"]["with_culprit"] and 0 < versus_bm25["p_value"] <= 1
+    assert "## sleuth minus each baseline" in records[0].with_suffix(".md").read_text()
     second = out / "second.json"
     second.write_text(records[0].read_text())
     plots = tmp_path / "plots"
     done = run_sleuth("eval", "report", str(records[0]), str(second), "--plots", str(plots))
     assert done.returncode == 0, done.stderr
     assert "# Comparison" in done.stdout and "0 case(s) changed rank" in done.stdout
+    assert "| MRR | +0.00 [+0.00, +0.00] p=1 tied |" in done.stdout
     assert (plots / "top_k.png").read_bytes()[:4] == b"\x89PNG" and (plots / "per_tag_1.png").exists()
     assert record["ranking_weights"]["held_out"] and record["cases"][0]["ranking"][0]["features"]
 
