@@ -177,6 +177,22 @@ class _Miner:
         title = re.sub(r"\s*\(#\d+\)\s*$", "", title).strip().lower()
         return self._latest_before(self.by_title.get(title, []), before)
 
+    def first_response(self, commit: _Commit, culprit: str, landing: str) -> str:
+        """The earliest change after the culprit that closes an issue this fix closes, else the fix's landing.
+
+        An issue fixed in two steps (Alembic: "document that 1.4.23 is needed", then "bump minimum
+        sqlalchemy to 1.4.23", both "Fixes: #1788") was known by the first: the incident starts there.
+        """
+        position = self.first_parent.position
+        responses = [landing]
+        for number in {int(n) for n in _CLOSES.findall(f"{commit.subject}\n{commit.body}")}:
+            for sha in self.closers.get(number, []):
+                if (earlier := self.first_parent_change(sha)) and position[culprit] < position[earlier] < position[
+                    landing
+                ]:
+                    responses.append(earlier)
+        return min(responses, key=position.__getitem__)
+
     def _latest_before(self, shas: list[str], before: str) -> str | None:
         """Of these first-parent changes, the latest to land before `before`."""
         position = self.first_parent.position
@@ -297,7 +313,7 @@ def mine_repository(
         ):
             result.skipped["mechanical"] += 1
             continue
-        started_at = fix.merged_at - timedelta(seconds=1)
+        started_at = miner.changes[miner.first_response(commit, culprit, landing)].merged_at - timedelta(seconds=1)
         if not (started_at - miner.window <= change.merged_at < started_at):
             result.skipped["culprit_outside_window"] += 1
             continue
