@@ -136,47 +136,32 @@ def fit(
 
 def _print_held_out(suites: dict[str, list["CaseResult"]], strength: float) -> None:
     from sleuth.evals.cross_check import leave_one_out
-    from sleuth.evals.metrics import beats_baselines
-    from sleuth.evals.record import ranking_cell
-    from sleuth.evals.significance import versus_baselines
+    from sleuth.evals.suite_table import suite_table
 
     if len(suites) < 2:
         raise SleuthError("--leave-one-out needs runs of at least two suites", hint="pass more records")
+    held_out = {held.suite: held.results for held in leave_one_out(suites, strength)}
+    console.print("Each suite ranked by weights learned on the other suites (top-1 / top-5 / MRR):", highlight=False)
+    console.print(suite_table(held_out), highlight=False, markup=False, soft_wrap=True)
 
-    lines = [
-        "| suite | split | cases | sleuth, held out | bm25 | recency | beats every baseline | behind beyond noise |",
-        "|" + "---|" * 8,
-    ]
-    held_out = leave_one_out(suites, strength)
-    for held in held_out:
-        strict = [r for r in held.results if "strict" in r.tags]
-        for split, summary, results in (("full", held.summary, held.results), ("strict", held.strict, strict)):
-            if summary is None or not summary["with_culprit"]:
-                continue
-            verdict = "yes" if all(beats_baselines(summary).values()) else "no"
-            behind = [
-                f"{baseline} {metric}"
-                for baseline, row in versus_baselines(results, ("bm25", "recency")).items()
-                for metric, difference in row.items()
-                if difference.verdict == "worse"
-            ]
-            base = summary["baselines"]
-            lines.append(
-                f"| {held.suite} | {split} | {summary['with_culprit']} | {ranking_cell(summary['sleuth'])} |"
-                f" {ranking_cell(base['bm25'])} | {ranking_cell(base['recency'])} | {verdict} |"
-                f" {', '.join(behind) or 'none'} |"
-            )
-    console.print(
-        "Each suite ranked by weights learned on the other suites (top-1 / top-5 / MRR); the last column names"
-        " a baseline whose lead passes a paired sign-flip test (p < 0.05):",
-        highlight=False,
-    )
-    console.print("\n".join(lines), highlight=False, markup=False, soft_wrap=True)
-    pooled = [r for held in held_out for r in held.results]
-    for split, results in (("all", pooled), ("strict", [r for r in pooled if "strict" in r.tags])):
-        for baseline, row in versus_baselines(results, ("bm25", "recency")).items():
-            cells = "; ".join(f"{metric} {difference.cell()}" for metric, difference in row.items())
-            console.print(f"Pooled, {split} cases, sleuth minus {baseline}: {cells}", highlight=False, soft_wrap=True)
+
+@app.command("table")
+def table(
+    records: Annotated[list[Path], typer.Argument(help="Run records of one or more suites (`sleuth eval run`).")],
+) -> None:
+    """One table for many suites: each suite and split beside bm25 and recency, pooled rows, paired tests."""
+    from sleuth.evals.metrics import CaseResult
+    from sleuth.evals.record import load_record
+    from sleuth.evals.suite_table import suite_table
+
+    suites: dict[str, list[CaseResult]] = {}
+    try:
+        for path in records:
+            record = load_record(path)
+            suites.setdefault(str(record.get("suite")), []).extend(map(CaseResult.model_validate, record["cases"]))
+    except SleuthError as exc:
+        fail(str(exc))
+    console.print(suite_table(suites), highlight=False, markup=False, soft_wrap=True)
 
 
 @app.command("mine")

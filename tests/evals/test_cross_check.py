@@ -64,6 +64,11 @@ def test_cli_fit_prints_the_held_out_table(tmp_path: Path) -> None:
         "| one | full | 3 | 1.00 / 1.00 / 1.00 | 0.00 / 1.00 / 0.50 | 1.00 / 1.00 / 1.00 | yes | none |" in done.stdout
     )
     # Six held-out cases, each ranked first where bm25 ranked it second: the exact sign test gives 2/64.
-    assert "Pooled, all cases, sleuth minus bm25: top1 +1.00 [+1.00, +1.00] p=0.031 better" in done.stdout
+    assert "| all 2 suites | full | 6 |" in done.stdout
+    assert "- full, vs bm25: top1 +1.00 [+1.00, +1.00] p=0.031 better" in done.stdout
+    table = run_sleuth("eval", "table", *map(str, paths))  # the records as run, not re-ranked
+    assert table.returncode == 0, table.stderr
+    assert "| one | full | 3 |" in table.stdout and "| two | full | 3 |" in table.stdout
+    assert "- full, vs recency:" in table.stdout
     alone = run_sleuth("eval", "fit", str(paths[0]), "--out", str(tmp_path / "w1.json"), "--leave-one-out")
     assert alone.returncode != 0 and "at least two suites" in alone.stderr

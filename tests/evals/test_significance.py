@@ -58,3 +58,15 @@ def test_runs_are_compared_on_the_cases_both_hold() -> None:
     record = {"suite": "s", "sleuth": {"commit": "abc"}, "metrics": {"sleuth": {}}}
     text = comparison({**record, "cases": old}, {**record, "cases": new})
     assert "Paired over the 2 culprit case(s)" in text and "| MRR | +0.25" in text
+
+
+def test_the_suite_table_names_a_baseline_ahead_beyond_noise_and_not_one_ahead_by_luck() -> None:
+    from sleuth.evals.suite_table import suite_table
+
+    behind = [_case(f"b{i}", 2, 1) for i in range(6)]  # bm25 first six times out of six: p = 2/64
+    unlucky = [_case("u1", 2, 1), _case("u2", 1, 1)]  # one case behind: within noise
+    text = suite_table({"behind": behind, "unlucky": unlucky})
+    assert "| behind | full | 6 | 0.00 / 1.00 / 0.50 | 1.00 / 1.00 / 1.00 |" in text
+    assert text.split("| behind | full |")[1].split("\n")[0].endswith("| no | bm25 top1, bm25 mrr |")
+    assert text.split("| unlucky | full |")[1].split("\n")[0].endswith("| no | none |")
+    assert "| all 2 suites | full | 8 |" in text
