@@ -40,13 +40,15 @@ def build_record(
     results: list[CaseResult],
     started_at: datetime,
     seconds: float,
+    version: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
+    """`version`: sleuth_version() read when the run started (the tree may change while a long run goes on)."""
     overall = summarize(results)
     return {
         "record_version": RECORD_VERSION,
         "suite": suite,
         "cases_file": str(cases_file),
-        "sleuth": sleuth_version(),
+        "sleuth": version or sleuth_version(),
         "mode": mode,
         "model": model,
         "workers": workers,

@@ -33,7 +33,7 @@ def run(
     from sleuth.config import load_settings
     from sleuth.evals.cases import load_cases
     from sleuth.evals.metrics import CaseResult
-    from sleuth.evals.record import build_record, markdown, write_record
+    from sleuth.evals.record import build_record, markdown, sleuth_version, write_record
     from sleuth.evals.runner import for_mode, run_cases
 
     if mode not in ("offline", "llm"):
@@ -46,7 +46,7 @@ def run(
         source = weights_source(settings.ranking_weights)
         cases = load_cases(cases_file)
         console.print(f"{len(cases)} cases from {cases_file}; {workers} workers; mode {mode}")
-        started_at, clock = datetime.now(UTC), time.monotonic()
+        started_at, clock, version = datetime.now(UTC), time.monotonic(), sleuth_version()
         done: list[CaseResult] = []
 
         def progress(result: CaseResult) -> None:
@@ -59,7 +59,8 @@ def run(
         if suite is None:  # cases.jsonl in a suite's directory is named after the directory
             named = cases_file.resolve().parent.name if cases_file.stem == "cases" else cases_file.stem
             suite = named.strip(".") or "cases"
-        record = build_record(suite, cases_file, mode, model, workers, results, started_at, time.monotonic() - clock)
+        seconds = time.monotonic() - clock
+        record = build_record(suite, cases_file, mode, model, workers, results, started_at, seconds, version)
         record["ranking_weights"] = {**source, "held_out": suite not in source["trained_on"]}
         json_path, md_path = write_record(record, out)
     except SleuthError as exc:
