@@ -5,11 +5,13 @@ what a failing dependency or a passing fault actually prints (`Connection refuse
 `Too Many Requests`, `database is locked`), never a bare word. "upstream", "temporary" or
 "deadlock" in prose mean something else far more often ("fixed upstream", "a temporary revert",
 "a lock-order deadlock"): on 895 incidents mined from 40 repositories' regressions, the bare words
-sent 18 to "no code change" against 0 true no-code incidents.
+sent 18 to "no code change" against 0 true no-code incidents. "X is down" and "outage" are not
+rules either: they name the service's own symptom as often as a dependency's ("Checkout is down:
+AttributeError in handlers" is a scenario incident with a code culprit).
 
-Exception types and messages are read first, in the order the log prints them. Free text is read last, and a
-no-code match there is overruled when the text itself describes a code defect ("a regression from",
-"this commit broke", an assertion failure, a crash).
+Exception types and messages are read first, in the order the log prints them. Free text is read
+last, and a no-code match there is overruled when the text itself describes a code defect ("a
+regression from", "this commit broke", an assertion failure, a crash).
 """
 
 import re
@@ -27,7 +29,7 @@ _CLASS_RULES: list[tuple[ErrorClass, re.Pattern[str], str]] = [
             r"could not connect|couldn't connect|failed to connect|Service Unavailable|Bad Gateway|"
             rf"Gateway Time-?out|{_HTTP_STATUS}50[234]\b|no healthy upstream|upstream connect error|"
             r"upstream (?:timed out|prematurely closed)|no route to host|host (?:is )?unreachable|"
-            r"ConnectTimeout|ECONNRESET|connection reset by peer|ETIMEDOUT",
+            r"ConnectTimeout|ECONNRESET|connection reset by peer|ETIMEDOUT|timed out connecting",
             re.I,
         ),
         "the error says a dependency could not be reached",

@@ -52,6 +52,14 @@ def test_prose_about_code_is_not_a_no_code_fault(description: str) -> None:
     assert _class_of(description=description) == ErrorClass.LOGIC_BUG
 
 
+def test_a_service_that_is_down_is_not_by_itself_a_dependency() -> None:
+    assert _class_of(description="Workers timed out connecting to the queue broker all night.") == (
+        ErrorClass.DEPENDENCY_DOWN
+    )
+    logs = "Checkout is down: AttributeError in handlers\nAttributeError: module 'app.pricing' has no attribute 'x'"
+    assert _class_of(logs=logs) == ErrorClass.LOGIC_BUG
+
+
 def test_an_exception_outranks_the_prose_around_it() -> None:
     logs = (
         'File "app/rates.py", line 9, in fetch\nurllib.error.URLError: <urlopen error [Errno 111] Connection refused>'
