@@ -129,6 +129,7 @@ def _normalized(title: str) -> str:
 
 # A commit that closes a tracker entry: "Fixes: #12" (Gerrit trailer), "fixes #12", "Closes #12", "Resolves #12".
 _CLOSES = re.compile(r"\b(?:fix(?:es|ed)?|close[sd]?|resolve[sd]?):?\s+#(\d+)\b", re.I)
+_MENTION = re.compile(r"(?<![\w&])#(\d+)\b")
 
 
 class _Miner:
@@ -146,9 +147,13 @@ class _Miner:
         # Issue number → commits that close it: a regression "caused by :ticket:`N`" or "from #N", where
         # N is an issue rather than a PR, was caused by the change that closed N.
         self.closers: dict[int, list[str]] = {}
+        self.mentions: dict[int, list[str]] = {}  # issue number → commits that cite it at all
         for commit in commits:
-            for number in {int(n) for n in _CLOSES.findall(f"{commit.subject}\n{commit.body}")}:
+            message = f"{commit.subject}\n{commit.body}"
+            for number in {int(n) for n in _CLOSES.findall(message)}:
                 self.closers.setdefault(number, []).append(commit.sha)
+            for number in {int(n) for n in _MENTION.findall(message)}:
+                self.mentions.setdefault(number, []).append(commit.sha)
 
     def first_parent_change(self, sha: str) -> str | None:
         try:
@@ -178,15 +183,17 @@ class _Miner:
         return self._latest_before(self.by_title.get(title, []), before)
 
     def first_response(self, commit: _Commit, culprit: str, landing: str) -> str:
-        """The earliest change after the culprit that closes an issue this fix closes, else the fix's landing.
+        """The earliest change after the culprit that cites an issue this fix closes, else the fix's landing.
 
-        An issue fixed in two steps (Alembic: "document that 1.4.23 is needed", then "bump minimum
-        sqlalchemy to 1.4.23", both "Fixes: #1788") was known by the first: the incident starts there.
+        An issue answered in steps was known by the first: Alembic's "document that 1.4.23 is needed"
+        five minutes before "bump minimum sqlalchemy to 1.4.23" (both "Fixes: #1788"), IPython's
+        "Temporary fix to work around #1057" a day before the fix that closed #1057, fish's "Add #7782
+        to CHANGELOG" before the revert. The incident starts before the first of them.
         """
         position = self.first_parent.position
         responses = [landing]
         for number in {int(n) for n in _CLOSES.findall(f"{commit.subject}\n{commit.body}")}:
-            for sha in self.closers.get(number, []):
+            for sha in self.mentions.get(number, []):
                 if (earlier := self.first_parent_change(sha)) and position[culprit] < position[earlier] < position[
                     landing
                 ]:

@@ -313,7 +313,9 @@ def test_a_regression_due_to_a_ticket_resolves_to_the_change_that_closed_it(tmp_
         f"    {line}\n" for line in [*why.splitlines(), only_in_note]
     )  # the changelog fragment repeats the message, as SQLAlchemy's and Alembic's do
     # A first step towards the same fix: the incident was known by then, so it starts there.
-    gerrit({"docs/reflection.rst": "Remote tables are not reflected.\n"}, "document remotes", "Fixes: #19", day(8))
+    gerrit(
+        {"docs/reflection.rst": "Remote tables are not reflected.\n"}, "document remotes", "Works around #19", day(8)
+    )
     gerrit(
         {"reflect.py": "def tables(names):\n    return load(names)\n", "docs/build/unreleased/19.rst": fragment},
         "create placeholder tables for non-reflected remotes",
