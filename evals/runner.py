@@ -166,24 +166,38 @@ def run_cases(
     mode: Mode = "offline",
     workers: int = 2,
     settings: Settings | None = None,
-    on_result: Callable[[CaseResult], None] | None = None,
+    on_result: Callable[[EvalCase, CaseResult], None] | None = None,
+    finished: dict[str, CaseResult] | None = None,
 ) -> list[CaseResult]:
-    """Run every case (in parallel) and return the results in the cases' order."""
+    """Run every case (in parallel) and return the results in the cases' order.
+
+    `finished`: results already at hand (a resumed run's journal), by case id; those cases are not run.
+    """
     settings = for_mode(settings or Settings(), mode)
-    histories = _histories(cases)
+    finished = finished or {}
+    pending = [case for case in cases if case.id not in finished]
+    if not pending:
+        return [finished[case.id] for case in cases]
+    histories = _histories(pending)
     # The bundled model loads once per run, as an index is opened once: not the first cases' cost.
     if settings.index.semantic_without_index and settings.index.embedding == "minilm":
         from sleuth.tools.window_semantic import load_model
 
         load_model(settings.index)
     # A wrong answer key is the dataset's bug: say so before running anything.
-    culprits = {case.id: _resolve_culprit(case, histories[(case.repo, case.branch)]) for case in cases}
+    culprits = {case.id: _resolve_culprit(case, histories[(case.repo, case.branch)]) for case in pending}
 
     def one(case: EvalCase) -> CaseResult:
         result = run_case(case, culprits[case.id], histories[(case.repo, case.branch)], settings)
         if on_result is not None:
-            on_result(result)
+            on_result(case, result)
         return result
 
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        return list(pool.map(one, cases))
+    pool = ThreadPoolExecutor(max_workers=max(1, workers))
+    try:
+        ran = dict(zip((case.id for case in pending), pool.map(one, pending), strict=True))
+    except BaseException:  # Ctrl-C: finish the cases under way (they reach on_result), start no more
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown()
+    return [finished.get(case.id) or ran[case.id] for case in cases]

@@ -24,14 +24,23 @@ def run(
     weights: Annotated[
         Path | None, typer.Option(help="Fusion weights from `sleuth eval fit` (default: the shipped ones).")
     ] = None,
+    resume: Annotated[
+        bool,
+        typer.Option(
+            "--resume",
+            help="Reuse the cases an interrupted run of this suite finished (same cases, mode, model, weights"
+            " and sleuth commit); run only the rest.",
+        ),
+    ] = False,
 ) -> None:
     """Investigate every case as of its start time, with the four baselines on the same cases."""
     import time
     from datetime import UTC, datetime
 
-    from sleuth.agents.ranking_weights import weights_source
+    from sleuth.agents.ranking_weights import fusion_weights, weights_source
     from sleuth.config import load_settings
-    from sleuth.evals.cases import load_cases
+    from sleuth.evals.cases import EvalCase, load_cases
+    from sleuth.evals.journal import RunJournal, run_key
     from sleuth.evals.metrics import CaseResult
     from sleuth.evals.record import build_record, markdown, sleuth_version, write_record
     from sleuth.evals.runner import for_mode, run_cases
@@ -45,24 +54,49 @@ def run(
         settings = for_mode(settings, mode)  # type: ignore[arg-type]
         source = weights_source(settings.ranking_weights)
         cases = load_cases(cases_file)
-        console.print(f"{len(cases)} cases from {cases_file}; {workers} workers; mode {mode}")
         started_at, clock, version = datetime.now(UTC), time.monotonic(), sleuth_version()
-        done: list[CaseResult] = []
-
-        def progress(result: CaseResult) -> None:
-            done.append(result)
-            what = f"error: {result.error}" if result.error else f"rank {result.ranks.get('sleuth')}"
-            console.print(f"  [{len(done)}/{len(cases)}] {result.id}: {what}", highlight=False)
-
-        results = run_cases(cases, mode=mode, workers=workers, settings=settings, on_result=progress)  # type: ignore[arg-type]
         model = settings.llm.model if mode == "llm" else None
         if suite is None:  # cases.jsonl in a suite's directory is named after the directory
             named = cases_file.resolve().parent.name if cases_file.stem == "cases" else cases_file.stem
             suite = named.strip(".") or "cases"
+        key = run_key(mode=mode, model=model, weights=fusion_weights(settings.ranking_weights), version=version)
+        journal = RunJournal(out / f"{suite}-{mode}.journal.jsonl", key)
+        finished = journal.finished(cases) if resume else {}
+        if not resume and (left := len(journal.finished(cases))):
+            console.print(f"[yellow]note:[/] starting afresh; --resume would have reused {left} finished cases")
+        if not resume:
+            journal.remove()  # a fresh run: an earlier run's journal is not this one's
+        reused = f"; {len(finished)} reused from {journal.path}" if resume else ""
+        console.print(f"{len(cases)} cases from {cases_file}; {workers} workers; mode {mode}{reused}")
+        done: list[CaseResult] = list(finished.values())
+
+        def progress(case: EvalCase, result: CaseResult) -> None:
+            journal.append(case, result)
+            done.append(result)
+            what = f"error: {result.error}" if result.error else f"rank {result.ranks.get('sleuth')}"
+            console.print(f"  [{len(done)}/{len(cases)}] {result.id}: {what}", highlight=False)
+
+        try:
+            results = run_cases(
+                cases,
+                mode=mode,  # type: ignore[arg-type]
+                workers=workers,
+                settings=settings,
+                on_result=progress,
+                finished=finished,
+            )
+        except KeyboardInterrupt:
+            fail(
+                f"interrupted: {len(done)} of {len(cases)} cases are kept in {journal.path};"
+                " run the same command with --resume to run only the rest",
+                code=130,
+            )
         seconds = time.monotonic() - clock
         record = build_record(suite, cases_file, mode, model, workers, results, started_at, seconds, version)
         record["ranking_weights"] = {**source, "held_out": suite not in source["trained_on"]}
+        record["resumed_cases"] = len(finished)
         json_path, md_path = write_record(record, out)
+        journal.remove()
     except SleuthError as exc:
         fail(str(exc))
     console.print(markdown(record), highlight=False, markup=False, soft_wrap=True)

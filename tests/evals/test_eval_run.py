@@ -1,6 +1,10 @@
 """`sleuth eval run` end to end on generated scenarios: hidden truth and future, determinism, records, plots."""
 
 import json
+import os
+import signal
+import subprocess
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -14,7 +18,7 @@ from sleuth.evals.runner import for_mode, run_cases
 from sleuth.evals.scenarios.python_checkout import SPECS
 from sleuth.evals.scenarios.spec import build_case
 from sleuth.tools.sandbox import BubblewrapSandbox
-from tests.conftest import commit_files, new_repo, run_sleuth
+from tests.conftest import SLEUTH, commit_files, new_repo, run_sleuth
 from tests.fakes.openai_chat import ChatServer
 
 CHOSEN = ("py_discount_keyerror", "py_rates_refused", "py_undeployed_newest", "py_region_removed")
@@ -175,3 +179,32 @@ def test_a_culprit_that_is_not_in_the_repo_stops_the_run(suite: Path, tmp_path: 
     dump_cases([case], path)
     with pytest.raises(SleuthError, match="is not a commit of"):
         run_cases(load_cases(path))
+
+
+def test_an_interrupted_run_keeps_its_finished_cases_and_resume_runs_only_the_rest(suite: Path, tmp_path: Path) -> None:
+    out = tmp_path / "runs"
+    journal = out / "interrupted-offline.journal.jsonl"
+    args = ("eval", "run", str(suite), "--workers", "1", "--suite", "interrupted", "--out", str(out))
+    env = {**os.environ, "COLUMNS": "200"}
+    with subprocess.Popen([*SLEUTH, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env) as run:
+        deadline = time.monotonic() + 240
+        while not (journal.exists() and journal.read_text().count("\n") >= 1) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        run.send_signal(signal.SIGINT)  # Ctrl-C after the first case
+        stdout, stderr = run.communicate(timeout=240)
+    assert run.returncode == 130, stdout + stderr
+    assert "--resume" in stderr and not list(out.glob("*.md"))
+    kept = len(journal.read_text().splitlines())
+    assert 1 <= kept < len(CHOSEN)
+    with journal.open("a") as torn:
+        torn.write('{"key": "cut sho')  # what a kill in mid-write leaves
+    done = run_sleuth(*args, "--resume")
+    assert done.returncode == 0, done.stderr
+    assert f"{kept} reused from" in done.stdout and done.stdout.count("] py_") == len(CHOSEN) - kept
+    record = json.loads(next(out.glob("interrupted-*.json")).read_text())
+    assert record["resumed_cases"] == kept and {c["id"] for c in record["cases"]} == set(CHOSEN)
+    assert not journal.exists()
+    fresh = run_sleuth("eval", "run", str(suite), "--workers", "2", "--suite", "fresh", "--out", str(out))
+    assert fresh.returncode == 0, fresh.stderr
+    again = json.loads(next(out.glob("fresh-*.json")).read_text())
+    assert {c["id"]: c["ranks"] for c in again["cases"]} == {c["id"]: c["ranks"] for c in record["cases"]}
