@@ -222,14 +222,17 @@ def comparison(old: dict[str, Any], new: dict[str, Any]) -> str:
         lines.append(f"| {label} | {_fmt(a, False)} | {_fmt(b, False)} | {delta} |")
     shared = between_runs(old["cases"], new["cases"])
     cases = next(iter(shared.values())).cases
-    lines += [
-        "",
-        f"Paired over the {cases} culprit case(s) both runs hold (new minus old; 95% interval, sign-flip p):",
-        "",
-        "| metric | change |",
-        "|---|---|",
-        *(f"| {label} | {shared[metric].cell()} |" for metric, label in _METRIC_LABELS.items()),
-    ]
+    if not cases:
+        lines += ["", "No culprit case is in both runs: nothing to pair."]
+    else:
+        lines += [
+            "",
+            f"Paired over the {cases} culprit case(s) both runs hold (new minus old; 95% interval, sign-flip p):",
+            "",
+            "| metric | change |",
+            "|---|---|",
+            *(f"| {label} | {shared[metric].cell()} |" for metric, label in _METRIC_LABELS.items()),
+        ]
     old_cases = {c["id"]: c for c in old["cases"]}
     changed = []
     for case in new["cases"]:

@@ -58,6 +58,8 @@ def test_runs_are_compared_on_the_cases_both_hold() -> None:
     record = {"suite": "s", "sleuth": {"commit": "abc"}, "metrics": {"sleuth": {}}}
     text = comparison({**record, "cases": old}, {**record, "cases": new})
     assert "Paired over the 2 culprit case(s)" in text and "| MRR | +0.25" in text
+    disjoint = comparison({**record, "cases": old[2:]}, {**record, "cases": new[2:]})
+    assert "No culprit case is in both runs" in disjoint
 
 
 def test_the_suite_table_names_a_baseline_ahead_beyond_noise_and_not_one_ahead_by_luck() -> None:
