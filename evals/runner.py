@@ -8,7 +8,7 @@ The investigator gets the incident (no truth, no id), the deploys made before th
 import logging
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from datetime import timedelta
 from typing import Literal
 
@@ -194,8 +194,14 @@ def run_cases(
         return result
 
     pool = ThreadPoolExecutor(max_workers=max(1, workers))
+    futures = {pool.submit(one, case): case.id for case in pending}
     try:
-        ran = dict(zip((case.id for case in pending), pool.map(one, pending), strict=True))
+        waiting = set(futures)
+        while waiting:
+            # A timed wait: Python raises Ctrl-C in the main thread only when that thread runs bytecode,
+            # whichever thread the kernel handed the signal to; an untimed wait may not wake for it.
+            _, waiting = wait(waiting, timeout=0.2)
+        ran = {case_id: future.result() for future, case_id in futures.items()}
     except BaseException:  # Ctrl-C: finish the cases under way (they reach on_result), start no more
         pool.shutdown(wait=True, cancel_futures=True)
         raise

@@ -186,7 +186,15 @@ def test_an_interrupted_run_keeps_its_finished_cases_and_resume_runs_only_the_re
     journal = out / "interrupted-offline.journal.jsonl"
     args = ("eval", "run", str(suite), "--workers", "1", "--suite", "interrupted", "--out", str(out))
     env = {**os.environ, "COLUMNS": "200"}
-    with subprocess.Popen([*SLEUTH, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env) as run:
+    # A test run in the background (`make test &`) ignores SIGINT, and a child inherits that: restore it.
+    with subprocess.Popen(
+        [*SLEUTH, *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    ) as run:
         deadline = time.monotonic() + 240
         while not (journal.exists() and journal.read_text().count("\n") >= 1) and time.monotonic() < deadline:
             time.sleep(0.2)
