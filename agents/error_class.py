@@ -77,7 +77,7 @@ def _rule(subject: str) -> tuple[ErrorClass, str] | None:
 
 
 def classify(exceptions: list[ParsedException], text: str) -> tuple[ErrorClass, str]:
-    """Pick the error class from the exceptions (innermost cause first), else the free text."""
+    """Pick the error class from the exceptions (in the order the log prints them), else the free text."""
     for exc in exceptions:
         if found := _rule(f"{exc.type or ''}: {exc.message or ''}"):
             return found

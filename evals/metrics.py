@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 SYSTEMS = ("sleuth", "random", "recency", "bm25", "blame")
+RANK_METRICS = ("top1", "top5", "mrr")
 HIGH_CONFIDENCE = 0.5
 
 
@@ -68,21 +69,17 @@ def random_expectation(n: int, in_window: bool) -> tuple[float, float, float]:
     return 1.0 / n, min(5, n) / n, harmonic / n
 
 
-def _rank_metrics(results: list[CaseResult], system: str) -> dict[str, float | None]:
-    with_culprit = [r for r in results if r.culprit]
+def case_scores(result: CaseResult, system: str) -> dict[str, float]:
+    """One case's top-1, top-5 and reciprocal rank for a system (random: its analytic expectation)."""
     if system == "random":
-        expected = [random_expectation(r.candidates, r.culprit_in_window) for r in with_culprit]
-        return {
-            "top1": _mean([e[0] for e in expected]),
-            "top5": _mean([e[1] for e in expected]),
-            "mrr": _mean([e[2] for e in expected]),
-        }
-    ranks = [r.ranks.get(system) for r in with_culprit]
-    return {
-        "top1": _mean([1.0 if rank == 1 else 0.0 for rank in ranks]),
-        "top5": _mean([1.0 if rank and rank <= 5 else 0.0 for rank in ranks]),
-        "mrr": _mean([1.0 / rank if rank else 0.0 for rank in ranks]),
-    }
+        return dict(zip(RANK_METRICS, random_expectation(result.candidates, result.culprit_in_window), strict=True))
+    rank = result.ranks.get(system)
+    return {"top1": float(rank == 1), "top5": float(bool(rank) and rank <= 5), "mrr": 1.0 / rank if rank else 0.0}
+
+
+def _rank_metrics(results: list[CaseResult], system: str) -> dict[str, float | None]:
+    scores = [case_scores(r, system) for r in results if r.culprit]
+    return {metric: _mean([s[metric] for s in scores]) for metric in RANK_METRICS}
 
 
 def file_hit(result: CaseResult) -> bool:

@@ -194,9 +194,8 @@ class _Miner:
         responses = [landing]
         for number in {int(n) for n in _CLOSES.findall(f"{commit.subject}\n{commit.body}")}:
             for sha in self.mentions.get(number, []):
-                if (earlier := self.first_parent_change(sha)) and position[culprit] < position[earlier] < position[
-                    landing
-                ]:
+                earlier = self.first_parent_change(sha)
+                if earlier and position[culprit] < position[earlier] < position[landing]:
                     responses.append(earlier)
         return min(responses, key=position.__getitem__)
 

@@ -12,9 +12,8 @@ that repository better. Both are scipy's; the seeds make a record reproducible.
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sleuth.evals.metrics import CaseResult, random_expectation
+from sleuth.evals.metrics import RANK_METRICS, CaseResult, case_scores
 
-METRICS = ("top1", "top5", "mrr")
 CONFIDENCE = 0.95
 ALPHA = 0.05
 _RESAMPLES = 9999
@@ -41,14 +40,6 @@ class Difference:
 
     def cell(self) -> str:
         return f"{self.mean:+.2f} [{self.low:+.2f}, {self.high:+.2f}] p={self.p_value:.2g} {self.verdict}"
-
-
-def case_scores(result: CaseResult, system: str) -> dict[str, float]:
-    """One case's top-1, top-5 and reciprocal rank for a system (random: its expectation)."""
-    if system == "random":
-        return dict(zip(METRICS, random_expectation(result.candidates, result.culprit_in_window), strict=True))
-    rank = result.ranks.get(system)
-    return {"top1": float(rank == 1), "top5": float(bool(rank) and rank <= 5), "mrr": 1.0 / rank if rank else 0.0}
 
 
 def paired_difference(first: list[float], second: list[float]) -> Difference:
@@ -86,7 +77,7 @@ def versus_baselines(results: list[CaseResult], baselines: tuple[str, ...]) -> d
     for baseline in baselines:
         theirs = [case_scores(r, baseline) for r in scored]
         table[baseline] = {
-            metric: paired_difference([o[metric] for o in ours], [t[metric] for t in theirs]) for metric in METRICS
+            metric: paired_difference([o[metric] for o in ours], [t[metric] for t in theirs]) for metric in RANK_METRICS
         }
     return table
 
@@ -97,7 +88,9 @@ def between_runs(old_cases: list[dict[str, Any]], new_cases: list[dict[str, Any]
     pairs = [(old[c["id"]], CaseResult.model_validate(c)) for c in new_cases if c.get("culprit") and c["id"] in old]
     before = [case_scores(a, "sleuth") for a, _ in pairs]
     after = [case_scores(b, "sleuth") for _, b in pairs]
-    return {metric: paired_difference([a[metric] for a in after], [b[metric] for b in before]) for metric in METRICS}
+    return {
+        metric: paired_difference([a[metric] for a in after], [b[metric] for b in before]) for metric in RANK_METRICS
+    }
 
 
 def as_json(table: dict[str, dict[str, Difference]]) -> dict[str, dict[str, dict[str, Any]]]:

@@ -7,6 +7,7 @@ suite where bm25 is one case ahead is reported as what it is.
 """
 
 from sleuth.evals.metrics import CaseResult, beats_baselines, summarize
+from sleuth.evals.record import ranking_cell
 from sleuth.evals.significance import versus_baselines
 
 COMPARED = ("bm25", "recency")
@@ -14,10 +15,6 @@ _HEADER = (
     "| suite | split | cases | sleuth | bm25 | recency | beats every baseline | a baseline ahead beyond noise |\n"
     "|---|---|---|---|---|---|---|---|"
 )
-
-
-def _cell(values: dict) -> str:
-    return " / ".join("–" if values.get(m) is None else f"{values[m]:.2f}" for m in ("top1", "top5", "mrr"))
 
 
 def _splits(results: list[CaseResult]) -> list[tuple[str, list[CaseResult]]]:
@@ -37,8 +34,8 @@ def _row(suite: str, split: str, results: list[CaseResult]) -> str:
     ]
     base = summary["baselines"]
     return (
-        f"| {suite} | {split} | {summary['with_culprit']} | {_cell(summary['sleuth'])} | {_cell(base['bm25'])} |"
-        f" {_cell(base['recency'])} | {verdict} | {', '.join(behind) or 'none'} |"
+        f"| {suite} | {split} | {summary['with_culprit']} | {ranking_cell(summary['sleuth'])} |"
+        f" {ranking_cell(base['bm25'])} | {ranking_cell(base['recency'])} | {verdict} | {', '.join(behind) or 'none'} |"
     )
 
 

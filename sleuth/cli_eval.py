@@ -61,11 +61,12 @@ def run(
             suite = named.strip(".") or "cases"
         key = run_key(mode=mode, model=model, weights=fusion_weights(settings.ranking_weights), version=version)
         journal = RunJournal(out / f"{suite}-{mode}.journal.jsonl", key)
-        finished = journal.finished(cases) if resume else {}
-        if not resume and (left := len(journal.finished(cases))):
-            console.print(f"[yellow]note:[/] starting afresh; --resume would have reused {left} finished cases")
+        finished = journal.finished(cases)
         if not resume:
+            if finished:
+                console.print(f"[yellow]note:[/] starting afresh; --resume would have reused {len(finished)} cases")
             journal.remove()  # a fresh run: an earlier run's journal is not this one's
+            finished = {}
         reused = f"; {len(finished)} reused from {journal.path}" if resume else ""
         console.print(f"{len(cases)} cases from {cases_file}; {workers} workers; mode {mode}{reused}")
         done: list[CaseResult] = list(finished.values())
