@@ -32,8 +32,13 @@ _DEPENDENCY = re.compile(
     r"packages\.lock\.json|[^/]+\.csproj)$",
     re.I,
 )
+# Build and CI files count as infra: they break builds, and some end in .txt (CMakeLists.txt,
+# meson_options.txt) that the docs pattern would otherwise claim.
 _INFRA = re.compile(
     r"(^|/)(Dockerfile[^/]*|docker-compose[^/]*|Makefile|Jenkinsfile|Procfile|\.gitlab-ci\.yml|tox\.ini|noxfile\.py)$|"
+    r"(^|/)(CMakeLists\.txt|CMakePresets\.json|[^/]+\.cmake|meson\.build|meson_options\.txt|meson\.options|"
+    r"configure\.(ac|in)|GNUmakefile|Makefile\.(am|in)|[^/]+\.mk|SConstruct|SConscript|BUILD(\.bazel)?|"
+    r"WORKSPACE(\.bazel)?|build\.rs|build\.zig|appveyor\.yml|\.travis\.yml|\.cirrus\.yml|azure-pipelines\.yml)$|"
     r"(^|/)(\.github|\.circleci|k8s|kubernetes|helm|charts|terraform|deploy|ops|infra|ansible)/|\.tf$",
     re.I,
 )

@@ -2,7 +2,9 @@
 
 from pathlib import Path
 
-from sleuth.tools.enrichment import enrich
+import pytest
+
+from sleuth.tools.enrichment import enrich, path_tags
 from sleuth.tools.git_history import BlobReader, iter_history
 from sleuth.tools.local_git import LocalGitHost
 from tests.conftest import commit_files, merge_feature, new_repo
@@ -131,3 +133,23 @@ def test_history_resumes_after_a_cursor_and_caps_huge_file_diffs(tmp_path: Path)
     change, diff = rest[-1]
     assert "omitted" in diff and "+x = 1" in diff
     assert sorted(change.files) == ["big.txt", "small.py"]
+
+
+@pytest.mark.parametrize(
+    ("path", "kind"),
+    [
+        ("CMakeLists.txt", "infra"),  # a build file, though it ends in .txt like a document
+        ("lib/CMakeLists.txt", "infra"),
+        ("meson_options.txt", "infra"),
+        ("src/meson.build", "infra"),
+        ("Makefile.am", "infra"),
+        ("cmake/FindZstd.cmake", "infra"),
+        ("docs/configuration.txt", "docs"),
+        ("NEWS.txt", "docs"),
+        ("README.md", "docs"),
+        ("requirements.txt", "dependency"),
+        ("src/app.c", "code"),
+    ],
+)
+def test_build_files_are_infra_not_docs(path: str, kind: str) -> None:
+    assert path_tags(path) == {kind}
