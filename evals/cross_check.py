@@ -20,9 +20,16 @@ class HeldOut:
     """One suite ranked by weights learned on all the others, next to its baselines from the same run."""
 
     suite: str
-    summary: dict
-    strict: dict | None
     results: list[CaseResult]
+
+    @property
+    def summary(self) -> dict:
+        return summarize(self.results)
+
+    @property
+    def strict(self) -> dict | None:
+        strict = [r for r in self.results if "strict" in r.tags]
+        return summarize(strict) if strict else None
 
 
 def rescored_rank(result: CaseResult, weights: dict[str, float]) -> int | None:
@@ -45,7 +52,7 @@ def rescored_rank(result: CaseResult, weights: dict[str, float]) -> int | None:
 
 
 def leave_one_out(suites: dict[str, list[CaseResult]], strength: float) -> list[HeldOut]:
-    """For each suite: learn on the others, re-rank it, and summarise it (sleuth's held-out ranks, same baselines)."""
+    """For each suite: learn on the others and re-rank it (sleuth's held-out ranks, the run's baselines)."""
     held_out = []
     for name, results in suites.items():
         weights = fit_weights({other: rs for other, rs in suites.items() if other != name}, strength).weights
@@ -53,6 +60,5 @@ def leave_one_out(suites: dict[str, list[CaseResult]], strength: float) -> list[
             r.model_copy(update={"ranks": {**r.ranks, "sleuth": rescored_rank(r, weights)}}) if r.ranking else r
             for r in results
         ]
-        strict = [r for r in reranked if "strict" in r.tags]
-        held_out.append(HeldOut(name, summarize(reranked), summarize(strict) if strict else None, reranked))
+        held_out.append(HeldOut(name, reranked))
     return held_out

@@ -176,14 +176,14 @@ def _cell(difference: dict[str, Any]) -> str:
 def _behind(record: dict[str, Any]) -> str:
     """Which baselines are ahead of sleuth by more than noise on the whole suite, if any."""
     table = record.get("significance", {}).get("all", {})
+    if not table:
+        return ""
     worse = [
         f"{baseline} on {_METRIC_LABELS[metric]}"
         for baseline, row in table.items()
         for metric, difference in row.items()
         if difference["verdict"] == "worse"
     ]
-    if not table:
-        return ""
     if worse:
         return f"Behind by more than noise (paired sign-flip test, p < 0.05): {', '.join(worse)}."
     return "No baseline is ahead by more than noise (paired sign-flip test, p < 0.05)."

@@ -8,7 +8,7 @@ suite where bm25 is one case ahead is reported as what it is.
 
 from sleuth.evals.metrics import CaseResult, beats_baselines, summarize
 from sleuth.evals.record import ranking_cell
-from sleuth.evals.significance import versus_baselines
+from sleuth.evals.significance import Difference, versus_baselines
 
 COMPARED = ("bm25", "recency")
 _HEADER = (
@@ -23,12 +23,13 @@ def _splits(results: list[CaseResult]) -> list[tuple[str, list[CaseResult]]]:
     return [("full", culprits), *([("strict", strict)] if strict else [])]
 
 
-def _row(suite: str, split: str, results: list[CaseResult]) -> str:
+def _row(suite: str, split: str, results: list[CaseResult], paired: dict[str, dict[str, Difference]]) -> str:
+    """`paired`: versus_baselines(results, COMPARED), which the pooled rows also list in full."""
     summary = summarize(results)
     verdict = "yes" if all(beats_baselines(summary).values()) else "no"
     behind = [
         f"{baseline} {metric}"
-        for baseline, row in versus_baselines(results, COMPARED).items()
+        for baseline, row in paired.items()
         for metric, difference in row.items()
         if difference.verdict == "worse"
     ]
@@ -41,12 +42,19 @@ def _row(suite: str, split: str, results: list[CaseResult]) -> str:
 
 def suite_table(suites: dict[str, list[CaseResult]]) -> str:
     """Markdown: a row per suite and split, a pooled row per split, and the pooled paired differences."""
-    rows = [_row(name, split, chosen) for name, results in suites.items() for split, chosen in _splits(results)]
-    pooled = [r for results in suites.values() for r in results]
-    rows += [_row(f"all {len(suites)} suites", split, chosen) for split, chosen in _splits(pooled)]
+    rows = [
+        _row(name, split, chosen, versus_baselines(chosen, COMPARED))
+        for name, results in suites.items()
+        for split, chosen in _splits(results)
+    ]
+    pooled = [
+        (split, chosen, versus_baselines(chosen, COMPARED))
+        for split, chosen in _splits([r for results in suites.values() for r in results])
+    ]
+    rows += [_row(f"all {len(suites)} suites", split, chosen, paired) for split, chosen, paired in pooled]
     lines = [_HEADER, *rows, "", "Pooled, sleuth minus each baseline (mean [95% interval] sign-flip p):", ""]
-    for split, chosen in _splits(pooled):
-        for baseline, row in versus_baselines(chosen, COMPARED).items():
+    for split, _, paired in pooled:
+        for baseline, row in paired.items():
             cells = "; ".join(f"{metric} {difference.cell()}" for metric, difference in row.items())
             lines.append(f"- {split}, vs {baseline}: {cells}")
     return "\n".join(lines)

@@ -11,10 +11,9 @@ from pathlib import Path
 
 from sleuth.models import Change
 from sleuth.tools.git_cli import FIELD, RECORD, git_env, git_failure
-from sleuth.tools.local_git import LocalGitHost
+from sleuth.tools.local_git import LOG_FORMAT, LocalGitHost
 
 MAX_FILE_DIFF_BYTES = 100_000  # a generated or vendored file's diff is summarised, not stored
-_FORMAT = FIELD.join(["%H", "%P", "%an", "%ae", "%aI", "%cI", "%B"]) + FIELD
 
 
 def _git_command(repo: Path, *args: str) -> list[str]:
@@ -70,7 +69,7 @@ def iter_history(host: LocalGitHost, ref: str, after_sha: str | None = None) -> 
         "--full-index",
         "--no-color",
         "--no-ext-diff",
-        f"--format={RECORD}{_FORMAT}",
+        f"--format={RECORD}{LOG_FORMAT}",
         spec,
     )
     process = subprocess.Popen(

@@ -17,7 +17,7 @@ from sleuth.tools.merge_messages import gerrit_title, with_branch_messages
 _GITHUB_MERGE = re.compile(r"^Merge pull request #(\d+) from ")
 _SQUASH = re.compile(r"\(#(\d+)\)\s*$")
 _GITLAB = re.compile(r"^See merge request [\w./-]+!(\d+)\s*$", re.M)
-_LOG_FORMAT = FIELD.join(["%H", "%P", "%an", "%ae", "%aI", "%cI", "%B"]) + FIELD
+LOG_FORMAT = FIELD.join(["%H", "%P", "%an", "%ae", "%aI", "%cI", "%B"]) + FIELD
 
 
 def parse_change_number(subject: str, body: str) -> int | None:
@@ -85,7 +85,7 @@ class LocalGitHost:
             "--diff-merges=first-parent",
             "--no-renames",
             "--numstat",
-            f"--format={RECORD}{_LOG_FORMAT}",
+            f"--format={RECORD}{LOG_FORMAT}",
             f"--since={since.isoformat()}",
             ref,
         )
@@ -105,13 +105,13 @@ class LocalGitHost:
             "--diff-merges=first-parent",
             "--no-renames",
             "--numstat",
-            f"--format={RECORD}{_LOG_FORMAT}",
+            f"--format={RECORD}{LOG_FORMAT}",
             self.resolve(sha),
         )
         return with_branch_messages(self.path, [self.parse_record(result.stdout.split(RECORD)[1])])[0]
 
     def parse_record(self, record: str) -> Change:
-        """Parse one `git log` record of _LOG_FORMAT (optionally followed by --numstat lines)."""
+        """Parse one `git log` record of LOG_FORMAT (optionally followed by --numstat lines)."""
         sha, parents, author, email, authored, committed, message, stats = record.split(FIELD, 7)
         title, body = _title_and_body(message)
         files, additions, deletions = [], 0, 0
