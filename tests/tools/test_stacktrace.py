@@ -1,5 +1,4 @@
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -8,14 +7,13 @@ from hypothesis import strategies as st
 
 from sleuth.tools.stacktrace import parse_exceptions
 
-CORPUS = Path(os.environ.get("SLEUTH_SHARED_DIR", Path(__file__).parents[3] / "shared")) / (
-    "data/stacktraces/visible.jsonl"
-)
+# The corpus ships inside the repository so a fresh clone's `make test` needs nothing beside it.
+CORPUS = Path(__file__).parents[1] / "data" / "stacktraces" / "visible.jsonl"
 
 
 def _records() -> list[dict]:
     if not CORPUS.is_file():
-        pytest.fail(f"stack-trace corpus not found at {CORPUS} (set SLEUTH_SHARED_DIR)")
+        pytest.fail(f"stack-trace corpus not found at {CORPUS}")
     return [json.loads(line) for line in CORPUS.read_text(encoding="utf-8").splitlines()]
 
 
