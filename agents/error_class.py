@@ -87,7 +87,12 @@ def classify(exceptions: list[ParsedException], text: str) -> tuple[ErrorClass, 
     if found:
         return found
     innermost = next((f for exc in reversed(exceptions) for f in exc.frames_innermost_first() if f.in_app), None)
-    if innermost and _CONFIG_FILE.search(innermost.file) and _LOOKUP_ERROR.search(exceptions[-1].type or ""):
+    if (
+        innermost
+        and innermost.file
+        and _CONFIG_FILE.search(innermost.file)
+        and _LOOKUP_ERROR.search(exceptions[-1].type or "")
+    ):
         return ErrorClass.CONFIG_ERROR, "a lookup or value error raised while reading configuration"
     if exceptions:
         return ErrorClass.LOGIC_BUG, "an exception raised by application code"

@@ -232,3 +232,31 @@ def scenarios(
     except SleuthError as exc:
         fail(str(exc))
     console.print(f"{count} scenario cases: {path}")
+
+
+@app.command("traces")
+def traces(
+    files: Annotated[
+        list[Path] | None, typer.Argument(help="Labelled trace corpora (default: tests/data/stacktraces).")
+    ] = None,
+    split: Annotated[str, typer.Option(help="tune, measure (never tuned on) or all.")] = "measure",
+    show_misses: Annotated[bool, typer.Option("--misses", help="List the ids of traces not parsed exactly.")] = False,
+) -> None:
+    """Score the stack-trace parser on hand-labelled real traces, per language."""
+    from sleuth.evals.trace_corpus import SPLITS, load_records, markdown, score
+
+    if split not in SPLITS:
+        fail(f"--split must be one of {', '.join(SPLITS)}, not {split!r}")
+    if not files:
+        root = Path(__file__).resolve().parents[1] / "tests" / "data" / "stacktraces"
+        files = sorted((root / "corpus").glob("*.jsonl"))
+    missing = [str(path) for path in files if not path.is_file()]
+    if missing or not files:
+        fail(f"no trace corpus at {', '.join(missing) or 'tests/data/stacktraces/corpus'}")
+    try:
+        tallies = score(load_records(files), split)
+    except SleuthError as exc:
+        fail(str(exc))
+    console.print(markdown(tallies, split), highlight=False, markup=False)
+    if show_misses and "overall" in tallies:
+        console.print("not exact: " + (", ".join(tallies["overall"].missed) or "none"), highlight=False)

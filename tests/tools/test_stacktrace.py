@@ -139,10 +139,111 @@ def test_never_crashes_on_arbitrary_text(text: str) -> None:
                 "panic: p",
                 '{"a": "b\\nc"}',
                 "",
+                "github.com/a/b.(*T).F(0x1,",
+                "\t0x2)",
+                "System.Net.Sockets.SocketException (111): refused",
             ]
         ),
         max_size=40,
-    )
+    ),
+    st.lists(st.sampled_from(["", "api_1    | ", "0|app  | ", "E/AndroidRuntime( 12): ", "Mar 03 12:00:00 h a[1]: "])),
 )
-def test_never_crashes_on_trace_like_fragments(lines: list[str]) -> None:
-    parse_exceptions("\n".join(lines))
+def test_never_crashes_on_trace_like_fragments(lines: list[str], prefixes: list[str]) -> None:
+    """Stacked log-shipper prefixes over any trace-like fragments parse, and plan() classifies them."""
+    from datetime import UTC, datetime
+
+    from sleuth.agents.plan import plan
+    from sleuth.models import Incident
+
+    prefix = "".join(prefixes)
+    text = "\n".join(prefix + line for line in lines)
+    parse_exceptions(text)
+    plan(Incident(logs=text, started_at=datetime(2026, 1, 1, tzinfo=UTC)))
+
+
+def test_error_class_survives_app_frame_without_file() -> None:
+    """A .NET app frame prints no file; classifying it once raised TypeError out of `sleuth signals`."""
+    from datetime import UTC, datetime
+
+    from sleuth.agents.plan import plan
+    from sleuth.models import Incident
+
+    text = "System.InvalidOperationException: bad state\n   at Acme.Orders.Service.Place()\n"
+    found = plan(Incident(logs=text, started_at=datetime(2026, 1, 1, tzinfo=UTC)))
+    assert found.exceptions[0].frames[0].file is None and found.exceptions[0].frames[0].in_app
+
+
+def test_python_traceback_pasted_without_header() -> None:
+    text = (
+        "I got this:\n"
+        '  File "/app/main.py", line 3, in <module>\n    main()\n'
+        '  File "/usr/lib/python3.10/json/__init__.py", line 346, in loads\n    return d(s)\n'
+        "json.decoder.JSONDecodeError: Expecting value: line 1 column 1 (char 0)\n"
+    )
+    _, [exc] = parse_exceptions(text)
+    assert exc.type == "json.decoder.JSONDecodeError"
+    assert [(f.file, f.line, f.in_app) for f in exc.frames] == [
+        ("/app/main.py", 3, True),
+        ("/usr/lib/python3.10/json/__init__.py", 346, False),
+    ]
+
+
+def test_go_call_with_argument_list_wrapped_over_lines() -> None:
+    text = (
+        "panic: runtime error: invalid memory address or nil pointer dereference\n"
+        "[signal SIGSEGV: segmentation violation code=0x1 addr=0x0 pc=0x4a5b3c]\n\n"
+        "goroutine 1 [running]:\n"
+        "github.com/foo/bar/pkg.(*Server).Handle(0xc000010000,\n\t0x0, 0x0)\n"
+        "\t/home/u/go/src/github.com/foo/bar/pkg/server.go:42 +0x1c\n"
+        "main.main()\n\t/home/u/go/src/github.com/foo/bar/main.go:10 +0x25\nexit status 2\n"
+    )
+    _, [exc] = parse_exceptions(text)
+    assert [(f.function, f.line) for f in exc.frames] == [
+        ("github.com/foo/bar/pkg.(*Server).Handle", 42),
+        ("main.main", 10),
+    ]
+
+
+def test_node_error_behind_compose_and_pm2_prefixes() -> None:
+    text = (
+        "api_1    | 0|user.ser | Error [ERR_MODULE_NOT_FOUND]: Cannot find module '/app/db' imported from /app/i.js\n"
+        "api_1    | 0|user.ser |     at new NodeError (node:internal/errors:405:5)\n"
+        "api_1    | 0|user.ser |     at main (/app/dist/index.js:3:1)\n"
+    )
+    _, [exc] = parse_exceptions(text)
+    assert exc.type == "Error [ERR_MODULE_NOT_FOUND]"
+    assert [(f.file, f.in_app) for f in exc.frames] == [("node:internal/errors", False), ("/app/dist/index.js", True)]
+
+
+def test_android_logcat_caused_by_and_proguard_source_file() -> None:
+    text = (
+        "E/AndroidRuntime( 1234): FATAL EXCEPTION: main\n"
+        "E/AndroidRuntime( 1234): java.lang.RuntimeException: Unable to start activity\n"
+        "E/AndroidRuntime( 1234): \tat android.app.ActivityThread.performLaunchActivity(ActivityThread.java:2416)\n"
+        "E/AndroidRuntime( 1234): Caused by: java.lang.NullPointerException: boom\n"
+        "E/AndroidRuntime( 1234): \tat com.x.Main.onCreate(SourceFile:394)\n"
+        "E/AndroidRuntime( 1234): \t... 11 more\n"
+    )
+    _, excs = parse_exceptions(text)
+    assert [e.type for e in excs] == ["java.lang.RuntimeException", "java.lang.NullPointerException"]
+    assert (excs[1].frames[0].file, excs[1].frames[0].line, excs[1].frames[0].in_app) == ("SourceFile", 394, True)
+
+
+def test_dotnet_inner_exceptions_after_a_multi_line_message() -> None:
+    text = (
+        "Unhandled exception. System.AggregateException: One or more errors occurred. (refused\n"
+        "second line of message)\n"
+        " ---> System.Net.Http.HttpRequestException: Connection refused (localhost:5000)\n"
+        " ---> System.Net.Sockets.SocketException (111): Connection refused\n"
+        "   at System.Net.Sockets.Socket.Connect(EndPoint remoteEP)\n"
+        "   --- End of inner exception stack trace ---\n"
+        "   at System.Net.Http.HttpConnectionPool.ConnectAsync(HttpRequestMessage request)\n"
+        "   --- End of inner exception stack trace ---\n"
+        "   at App.Program.Main(String[] args) in /src/App/Program.cs:line 12\n"
+    )
+    _, excs = parse_exceptions(text)
+    assert [(e.type, [f.function for f in e.frames]) for e in excs] == [
+        ("System.AggregateException", ["App.Program.Main"]),
+        ("System.Net.Http.HttpRequestException", ["System.Net.Http.HttpConnectionPool.ConnectAsync"]),
+        ("System.Net.Sockets.SocketException", ["System.Net.Sockets.Socket.Connect"]),
+    ]

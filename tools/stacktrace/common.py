@@ -15,17 +15,29 @@ _LINE_PREFIXES = [
     re.compile(r"^\[pod/[^\]]+\] "),
     # docker compose (`web-1  | `, `api_1  | `).
     re.compile(r"^[A-Za-z][\w.-]*[-_]\d+\s+\| "),
+    # pm2 logs (`0|user.ser | `, `PM2      | `).
+    re.compile(r"^(?:\d+\|[\w.@-]+|PM2)\s*\| "),
+    # journald / syslog (`Mar 03 12:00:00 host app[123]: `).
+    re.compile(r"^[A-Z][a-z]{2} [ \d]\d \d{2}:\d{2}:\d{2} \S+ [\w.@/-]+(?:\[\d+\])?: "),
+    # Android logcat, brief (`E/AndroidRuntime( 1234): `) and threadtime
+    # (`01-02 12:34:56.789  1234  1234 E AndroidRuntime: `).
+    re.compile(r"^[VDIWEF]/[\w.$-]+\(\s*\d+\): "),
+    re.compile(r"^\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d+\s+\d+\s+\d+ [VDIWEF] [\w.$-]+\s*: "),
+    # CloudWatch / Lambda (`2024-01-01T00:00:00.000Z\t<request id>\tERROR\t`).
+    re.compile(r"^\d{4}-\d{2}-\d{2}T[\d:.]+Z\t[\w-]+\t[A-Z]+\t"),
 ]
+_MAX_PREFIXES = 3  # shippers stack: compose in front of pm2 in front of the program's own line
 
 MAX_TEXT_CHARS = 2_000_000
 
 
 def strip_line_prefix(line: str) -> str:
-    """Remove one log-shipper prefix from a line, if it has one."""
-    for pattern in _LINE_PREFIXES:
-        match = pattern.match(line)
-        if match:
-            return line[match.end() :]
+    """Remove the log-shipper prefixes in front of a line (stacked ones too)."""
+    for _ in range(_MAX_PREFIXES):
+        match = next((m for pattern in _LINE_PREFIXES if (m := pattern.match(line))), None)
+        if match is None:
+            break
+        line = line[match.end() :]
     return line
 
 

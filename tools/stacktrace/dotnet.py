@@ -17,7 +17,7 @@ _FRAME = re.compile(
 _PARAMS = re.compile(r"^(?:[\w.`\[\]<>,&*]+ [\w@]+(?:, )?)*$")
 _HEADER = re.compile(
     r"^\s*(?:Unhandled [Ee]xception[.:] |(?:---> )+)?(?:\(Inner Exception #\d+\) )?"
-    r"(?P<type>(?:[A-Za-z_][\w`]*\.)+[A-Za-z_][\w`]*)(?: \(0x[0-9A-Fa-f]+\))?(?:: (?P<msg>.*))?$"
+    r"(?P<type>(?:[A-Za-z_][\w`]*\.)+[A-Za-z_][\w`]*)(?: \((?:0x[0-9A-Fa-f]+|-?\d+)\))?(?:: (?P<msg>.*))?$"
 )
 _END_INNER = re.compile(r"^\s*--- End of inner exception stack trace ---\s*$")
 _LIBRARY_PREFIXES = (
@@ -91,7 +91,7 @@ def parse(lines: list[str]) -> list[ParsedException]:
     """Parse every .NET exception report found in the lines."""
     exceptions: list[ParsedException] = []
     chain: list[ParsedException] = []
-    position = -1
+    position = header_at = -1
     for index, line in enumerate(lines):
         frame_match = _FRAME.match(line)
         frame = _frame(frame_match) if frame_match else None
@@ -115,12 +115,20 @@ def parse(lines: list[str]) -> list[ParsedException]:
             continue
         header = _split_header(line) if _looks_like_header(line) else []
         if header:
-            chain = header
+            chain, header_at = header, index
             exceptions.extend(chain)
             position = len(chain) - 1
-        elif line.strip():
+        elif line.strip() and not _continues_message(chain, index - header_at):
             chain, position = [], -1
     return [exc for exc in exceptions if exc.frames or exc.type]
+
+
+_MAX_MESSAGE_LINES = 12
+
+
+def _continues_message(chain: list[ParsedException], lines_since_header: int) -> bool:
+    """A multi-line message sits between the header and its inner ` ---> ` exceptions or frames."""
+    return bool(chain) and not any(exc.frames for exc in chain) and lines_since_header <= _MAX_MESSAGE_LINES
 
 
 def _looks_like_header(line: str) -> bool:

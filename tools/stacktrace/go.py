@@ -8,7 +8,7 @@ _HEADER = re.compile(r"^(?P<type>panic|fatal error): (?P<msg>.*?)(?: \[recovered
 _GOROUTINE = re.compile(r"^goroutine \d+ \[[^\]]*\]:\s*$")
 _CREATED_BY = re.compile(r"^created by (?P<func>\S+?)(?: in goroutine \d+)?\s*$")
 _CALL = re.compile(r"^(?P<func>\S.*?)\((?P<args>[^()]*)\)\s*$")
-_LOCATION = re.compile(r"^\s+(?P<file>\S.*?):(?P<line>\d+)(?: \+0x[0-9a-fA-F]+)?(?: .*)?$")
+_LOCATION = re.compile(r"^\s*(?P<file>\S.*?):(?P<line>\d+)(?: \+0x[0-9a-fA-F]+)?(?: .*)?$")
 _GOROOT = re.compile(r"/src/(?:pkg/)?(?P<root>[^/]+)/")
 _STDLIB_ROOTS = {
     "runtime",
@@ -90,11 +90,27 @@ def parse(lines: list[str]) -> list[ParsedException]:
     return []
 
 
+_MAX_WRAPPED = 8  # continuation lines of one call's argument list
+
+
+def _call_line(lines: list[str], index: int) -> tuple[str, int]:
+    """The call line at index with an argument list wrapped over later lines joined; and its last index."""
+    line = lines[index].strip()
+    end = index
+    while line.count("(") > line.count(")") and end + 1 < len(lines) and end - index < _MAX_WRAPPED:
+        end += 1
+        line += " " + lines[end].strip() if not line.endswith(("(", ",")) else lines[end].strip()
+    return line, end
+
+
 def _frames(lines: list[str], start: int) -> list[StackFrame]:
     frames: list[StackFrame] = []
     index = start
     while index + 1 < len(lines):
-        line, location = lines[index].rstrip(), _LOCATION.match(lines[index + 1])
+        line, end = _call_line(lines, index)
+        if end + 1 >= len(lines):
+            break
+        index, location = end, _LOCATION.match(lines[end + 1])
         created = _CREATED_BY.match(line)
         call = None if created else _CALL.match(line)
         if not (created or call) or location is None:

@@ -12,7 +12,8 @@ _HEADER = re.compile(
     r"(?::\s?(?P<msg>.*))?$"
 )
 _OMITTED = re.compile(r"^\s*\.\.\. \d+ (?:more|common frames omitted)\s*$")
-_NO_FILE = {"Native Method", "Unknown Source", "Unknown", "SourceFile"}
+# ProGuard/R8 builds print `SourceFile:394`: a pseudo-file kept as printed, like the labels do.
+_NO_FILE = {"Native Method", "Unknown Source", "Unknown"}
 
 LIBRARY_PREFIXES = (
     "java.",

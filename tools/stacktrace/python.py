@@ -24,12 +24,17 @@ def parse(lines: list[str]) -> list[ParsedException]:
     exceptions: list[ParsedException] = []
     index = 0
     while index < len(lines):
-        if not _HEADER.match(lines[index]):
+        line = lines[index]
+        if _HEADER.match(line):
+            indent = len(line) - len(line.lstrip())
+            index += 1
+        elif _FRAME.match(line):
+            # A traceback pasted without its header starts at its first frame, indented under it.
+            indent = max(0, len(line) - len(line.lstrip()) - 2)
+        else:
             index += 1
             continue
-        indent = len(lines[index]) - len(lines[index].lstrip())
         frames: list[StackFrame] = []
-        index += 1
         while index < len(lines):
             line = lines[index]
             if _HEADER.match(line):
