@@ -15,6 +15,15 @@ _LINE_PREFIXES = [
     re.compile(r"^\[pod/[^\]]+\] "),
     # docker compose (`web-1  | `, `api_1  | `).
     re.compile(r"^[A-Za-z][\w.-]*[-_]\d+\s+\| "),
+    # docker compose with a container_name (`wekan-app  | `): two or more spaces before the bar.
+    re.compile(r"^[A-Za-z][\w.-]*\s{2,}\| "),
+    # Heroku's router/dyno tag after the timestamp (`app[web.1]: `).
+    re.compile(r"^(?:app|heroku)\[[\w.-]+\]: "),
+    # A Markdown quote of a pasted log (`> `), as issue comments quote each other.
+    re.compile(r"^> ?(?=\S|\s+\S)"),
+    # npm's own error log (`npm ERR! `) and Cloud Foundry (`<timestamp> [App/0]      ERR `).
+    re.compile(r"^npm ERR! "),
+    re.compile(r"^\S+ \[[\w/.-]+\]\s+(?:OUT|ERR) "),
     # pm2 logs (`0|user.ser | `, `PM2      | `).
     re.compile(r"^(?:\d+\|[\w.@-]+|PM2)\s*\| "),
     # journald / syslog (`Mar 03 12:00:00 host app[123]: `).

@@ -58,8 +58,10 @@ def is_app_file(path: str | None) -> bool:
     """Tell application files from node_modules, Node's internals and engine built-ins."""
     if path is None:
         return False
-    if "node_modules" in path or path.startswith(("node:", "internal/")):
-        return False
+    if "node_modules" in path or path.startswith(("node:", "internal/", "ext:")):
+        return False  # ext: is Deno's runtime
+    if re.search(r"@v?\d+\.\d+[^/]*/", path):
+        return False  # a versioned package URL (https://deno.land/std@0.179.0/…, esm.sh, unpkg)
     if "/" not in path and "\\" not in path and path.endswith(".js"):
         return path[: -len(".js")] not in _CORE_MODULES
     return True
