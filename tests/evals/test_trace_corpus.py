@@ -31,3 +31,15 @@ def test_eval_traces_command_prints_per_language_table() -> None:
         check=True,
     ).stdout
     assert "| overall | 1.000 (30/30) | 1.000 (267/267) | 1.000 (38/38) |" in out
+
+
+def test_every_shipped_corpus_record_is_well_formed() -> None:
+    files = sorted((VISIBLE.parent / "corpus").glob("*.jsonl"))
+    records = load_records(files)
+    assert len({r["id"] for r in records}) == len(records)
+    for record in records:
+        for exc in record["expected"]["exceptions"]:
+            for frame in exc["frames"]:
+                assert set(frame) == {"file", "line", "function", "in_app"}, record["id"]
+                assert frame["line"] is None or isinstance(frame["line"], int), record["id"]
+                assert isinstance(frame["in_app"], bool), record["id"]
