@@ -29,9 +29,16 @@ def load_records(paths: list[Path]) -> list[dict]:
                 continue
             try:
                 record = json.loads(line)
-                record["id"], record["text"], record["expected"]["exceptions"]
-            except (ValueError, KeyError, TypeError) as exc:
-                raise SleuthError(f"{path}:{number}: not a labelled trace record ({exc})") from exc
+            except ValueError as exc:
+                raise SleuthError(f"{path}:{number}: not a JSON line ({exc})") from exc
+            if not (
+                isinstance(record, dict)
+                and isinstance(record.get("id"), str)
+                and isinstance(record.get("text"), str)
+                and isinstance(record.get("expected"), dict)
+                and isinstance(record["expected"].get("exceptions"), list)
+            ):
+                raise SleuthError(f"{path}:{number}: not a labelled trace record (needs id, text, expected.exceptions)")
             records.append(record)
     return records
 

@@ -5,6 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sleuth.evals.trace_corpus import parsed_labels
 from sleuth.tools.stacktrace import parse_exceptions
 
 # The corpus ships inside the repository so a fresh clone's `make test` needs nothing beside it.
@@ -17,25 +18,9 @@ def _records() -> list[dict]:
     return [json.loads(line) for line in CORPUS.read_text(encoding="utf-8").splitlines()]
 
 
-def _as_labels(text: str) -> dict:
-    _, exceptions = parse_exceptions(text)
-    return {
-        "exceptions": [
-            {
-                "type": e.type,
-                "message": e.message,
-                "frames": [
-                    {"file": f.file, "line": f.line, "function": f.function, "in_app": f.in_app} for f in e.frames
-                ],
-            }
-            for e in exceptions
-        ]
-    }
-
-
 @pytest.mark.parametrize("record", _records() if CORPUS.is_file() else [], ids=lambda r: r["id"])
 def test_parses_real_trace_exactly(record: dict) -> None:
-    assert _as_labels(record["text"]) == record["expected"]
+    assert {"exceptions": parsed_labels(record["text"])} == record["expected"]
 
 
 def test_corpus_is_present_and_complete() -> None:

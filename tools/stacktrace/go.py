@@ -99,7 +99,8 @@ def _call_line(lines: list[str], index: int) -> tuple[str, int]:
     end = index
     while line.count("(") > line.count(")") and end + 1 < len(lines) and end - index < _MAX_WRAPPED:
         end += 1
-        line += " " + lines[end].strip() if not line.endswith(("(", ",")) else lines[end].strip()
+        separator = "" if line.endswith(("(", ",")) else " "
+        line += separator + lines[end].strip()
     return line, end
 
 
