@@ -127,6 +127,15 @@ def test_never_crashes_on_arbitrary_text(text: str) -> None:
                 "github.com/a/b.(*T).F(0x1,",
                 "\t0x2)",
                 "System.Net.Sockets.SocketException (111): refused",
+                "E: m\\n   at A.B()\\n   at C.D() in C:\\\\new\\\\x.cs:line 2\\n--- End",
+                "X: y at a.B.c(B.java:1) at a.B.d(B.java:2) at f (/a.js:1:2)",
+                "T.M (System.String s) (at Assets/A.cs:1) T.N () (at Assets/A.cs:2)",
+                "### Stacktrace ###",
+                "### Reason ###",
+                "     Failure/Error: x",
+                "     # ./spec/a_spec.rb:5:in `block (2 levels) in <top (required)>'",
+                "ActionView::MissingTemplate (Missing x",
+                "):",
             ]
         ),
         max_size=40,
@@ -232,3 +241,69 @@ def test_dotnet_inner_exceptions_after_a_multi_line_message() -> None:
         ("System.Net.Http.HttpRequestException", ["System.Net.Http.HttpConnectionPool.ConnectAsync"]),
         ("System.Net.Sockets.SocketException", ["System.Net.Sockets.Socket.Connect"]),
     ]
+
+
+def test_rspec_failure_gives_type_message_and_hash_frames() -> None:
+    text = """  1) Person validates
+     Failure/Error: attribute_setter = result.attribute_setter
+
+     NoMethodError:
+       undefined method `attribute_setter' for nil:NilClass
+     # ./lib/matcher.rb:405:in `failure_message'
+     # ./spec/person_spec.rb:12:in `block (2 levels) in <top (required)>'
+"""
+    language, [exc] = parse_exceptions(text)
+    assert (language, exc.type, exc.message) == (
+        "ruby",
+        "NoMethodError",
+        "undefined method `attribute_setter' for nil:NilClass",
+    )
+    assert [(f.file, f.line, f.function) for f in exc.frames] == [
+        ("./lib/matcher.rb", 405, "failure_message"),
+        ("./spec/person_spec.rb", 12, "block (2 levels) in <top (required)>"),
+    ]
+
+
+def test_trace_with_escaped_newlines_is_unescaped_once() -> None:
+    text = r"Npgsql.PostgresException (0x80004005): P0001: bad\n   at Npgsql.NpgsqlDataReader.NextResult(Boolean async)\n   at App.Repo.Load() in C:\\new\\Repo.cs:line 7"
+    _, [exc] = parse_exceptions(text)
+    assert exc.type == "Npgsql.PostgresException"
+    assert [(f.function, f.file, f.line) for f in exc.frames] == [
+        ("Npgsql.NpgsqlDataReader.NextResult", None, None),
+        ("App.Repo.Load", "C:\\new\\Repo.cs", 7),
+    ]
+
+
+def test_windows_path_with_backslash_n_is_not_an_escaped_newline() -> None:
+    text = "Error: boom\n    at f (C:\\Users\\me\\AppData\\Roaming\\npm\\node_modules\\x\\index.js:4:12)"
+    _, [exc] = parse_exceptions(text)
+    assert exc.frames[0].file == "C:\\Users\\me\\AppData\\Roaming\\npm\\node_modules\\x\\index.js"
+
+
+def test_event_log_trace_flattened_onto_one_line() -> None:
+    text = (
+        "The process was terminated due to an unhandled exception. Exception Info: App.Net.UvException "
+        "at App.Net.Libuv.Check(Int32) at App.Net.Listener+<>c.<StartAsync>b__6_0(System.Object) "
+        "Exception Info: System.AggregateException at System.Threading.Tasks.Task.Wait(Int32, System.Threading.CancellationToken)"
+    )
+    language, excs = parse_exceptions(text)
+    assert language == "dotnet"
+    assert [(e.type, [f.function for f in e.frames]) for e in excs] == [
+        ("App.Net.UvException", ["App.Net.Libuv.Check", "App.Net.Listener+<>c.<StartAsync>b__6_0"]),
+        ("System.AggregateException", ["System.Threading.Tasks.Task.Wait"]),
+    ]
+
+
+def test_app_center_report_takes_its_type_from_the_reason() -> None:
+    text = """### Stacktrace ###
+
+App.Views.Confirm.<.ctor>b__1_1 (System.Object sender, System.EventArgs arg) [0x00011] in <b7cbd9ee9adf41a3>:0;App.Views.Confirm
+
+### Reason ###
+
+System.InvalidOperationException"""
+    _, [exc] = parse_exceptions(text)
+    assert (exc.type, [f.function for f in exc.frames]) == (
+        "System.InvalidOperationException",
+        ["App.Views.Confirm.<.ctor>b__1_1"],
+    )

@@ -78,6 +78,40 @@ def _decode_json_line(line: str) -> list[str] | None:
     return strings or None
 
 
+# A trace pasted with its newlines still escaped (`...error\\n   at Foo()\\n   at Bar()`), as it appears in
+# a JSON field cut off before its closing quote or a log line that printed repr(): two or more escaped
+# newlines that each start a frame-like line.
+_ESCAPED_FRAME_START = re.compile(r"\\n(?=(?:\s|\\t)+(?:at |File \"|from )|--- )")
+# One pass, left to right, so an escaped backslash before `n` (`C:\\\\new`) stays a backslash.
+_ESCAPE = re.compile(r'\\(?:r\\n|[nt"\\/])')
+_ESCAPES = {"\\r\\n": "\n", "\\n": "\n", "\\t": "\t", '\\"': '"', "\\\\": "\\", "\\/": "/"}
+_JSON_KEY = re.compile(r'^\s*"[\w.@-]+"\s*:\s*"')
+
+
+def _unescape_line(line: str) -> list[str] | None:
+    """The lines of a trace whose newlines were left escaped, or None when the line is not one."""
+    if len(_ESCAPED_FRAME_START.findall(line)) < 2:
+        return None
+    line = _JSON_KEY.sub("", line)
+    return _ESCAPE.sub(lambda match: _ESCAPES[match.group()], line).split("\n")
+
+
+# A trace whose newlines were lost (pasted into a one-line field, an event log, a chat): frames run
+# on after each other. Split before each `at pkg.Type.method(`, Node `at fn (file:1:2)`, Unity
+# `Type.Method (args) (at file:N)` and the event log's `Exception Info:`; two or more make it a trace.
+_RUN_ON_FRAME = re.compile(
+    r"(?<=\S)\s+(?="
+    r"at (?:[\w$<>`|+\[\],]+\.[\w$<>`|+\[\],.]+\(|\S+ \([^()]*:\d+(?::\d+)?\))"
+    r"|[\w.`<>+|$]+ ?\([^()]*\) \(at [^()]*:\d+\)"
+    r"|Exception Info: )"
+)
+
+
+def _split_run_on(line: str) -> list[str]:
+    parts = _RUN_ON_FRAME.split(line)
+    return parts if len(parts) > 2 else [line]
+
+
 def prepare_lines(text: str) -> list[str]:
     """Split text into lines ready for parsing: CRLF folded, prefixes stripped, JSON decoded.
 
@@ -99,11 +133,13 @@ def prepare_lines(text: str) -> list[str]:
     for raw in text.split("\n"):
         line = strip_line_prefix(raw)
         decoded = _decode_json_line(line) if "{" in line and "\\n" in line else None
+        if decoded is None and "\\n" in line:
+            decoded = _unescape_line(line)
         if decoded:
             for chunk in decoded:
                 lines.extend(strip_line_prefix(part) for part in chunk.split("\n"))
         else:
-            lines.append(line)
+            lines.extend(_split_run_on(line) if len(line) > 80 else [line])
     return lines
 
 

@@ -9,11 +9,24 @@ _FIRST = re.compile(rf"^{_LOCATION}: (?P<rest>.*)$")
 _FROM = re.compile(rf"^\s*(?:\d+: )?from {_LOCATION}\s*$")
 _BARE = re.compile(rf"^\s*{_LOCATION}\s*$")
 _MESSAGE_TYPE = re.compile(r"^(?P<msg>.*) \((?P<type>[A-Z][\w:]*)\)$")
-_RAILS_HEADER = re.compile(r"^(?P<type>[A-Z][\w]*(?:::[A-Z]\w*)*) \((?P<msg>.*)\):\s*$")
+_TYPE = r"[A-Z]\w*(?:::[A-Z]\w*)*"
+_RAILS_HEADER = re.compile(rf"^(?P<type>{_TYPE}) \((?P<msg>.*)\):\s*$")
+# A Rails log header whose message runs over several lines, closed by a line `):`.
+_RAILS_OPEN = re.compile(rf"^(?P<type>{_TYPE}) \((?P<msg>.*)$")
+_RAILS_CLOSE = re.compile(r"^\s*\):\s*$")
+_MAX_MESSAGE_LINES = 40
+# exception_notification's e-mail: `An ActionView::Template::Error occurred in crops#show:`.
+_NOTIFIER_HEADER = re.compile(rf"^An? (?P<type>{_TYPE}) occurred in \S+:\s*$")
+# RSpec: `Failure/Error: <code>`, then `Type:` and the message, then `# ./path:N:in 'label'` frames.
+_RSPEC_FAILURE = re.compile(r"^\s*Failure/Error:")
+_RSPEC_FRAME = re.compile(r"^\s*# (?P<file>[^:\s][^:]*?):(?P<line>\d+):in [`'](?P<func>.*?)'\s*$")
+_RSPEC_TYPE = re.compile(rf"^(?P<type>{_TYPE}):$")
 _TRACEBACK = re.compile(r"^Traceback \(most recent call last\):\s*$")
 _LIBRARY = re.compile(
     r"[/\\]gems[/\\]|[/\\]\.gem[/\\]ruby[/\\][^/\\]+[/\\]bin[/\\]|"
-    r"[/\\]lib[/\\]ruby[/\\]\d+\.\d+\.\d+[/\\]|^<internal:"
+    r"[/\\]lib[/\\]ruby[/\\]\d+\.\d+\.\d+[/\\]|^<internal:|"
+    # RubyGems installs executables' binstubs into the system bin directories.
+    r"^/usr/(?:local/)?bin/"
 )
 
 
@@ -43,14 +56,17 @@ def parse(lines: list[str]) -> list[ParsedException]:
         if _TRACEBACK.match(line.strip()) and index + 1 < len(lines) and _FROM.match(lines[index + 1]):
             index = _parse_reversed(lines, index + 1, exceptions)
             continue
-        rails = _RAILS_HEADER.match(line.strip())
-        if rails:
-            frames, index = _collect(lines, index + 1, _BARE, skip_blank=True)
+        header = _rails_header(lines, index)
+        if header:
+            exc_type, message, after = header
+            frames, end = _collect(lines, after, _BARE, skip_blank=True)
             if frames:
-                exceptions.append(
-                    ParsedException(type=rails["type"], message=rails["msg"], frames=frames, language="ruby")
-                )
+                exceptions.append(ParsedException(type=exc_type, message=message, frames=frames, language="ruby"))
+                index = end
                 continue
+        if _RSPEC_FAILURE.match(line) or _RSPEC_FRAME.match(line):
+            index = _parse_rspec(lines, index, exceptions)
+            continue
         first = _FIRST.match(line)
         if first and (first["func"] is not None or _MESSAGE_TYPE.match(first["rest"].strip())):
             exc_type, message = _header(first["rest"])
@@ -66,6 +82,44 @@ def parse(lines: list[str]) -> list[ParsedException]:
             continue
         index += 1
     return exceptions
+
+
+def _rails_header(lines: list[str], index: int) -> tuple[str, str | None, int] | None:
+    """(type, message, index after the header) for a Rails log or exception_notification header."""
+    line = lines[index].strip()
+    if match := _RAILS_HEADER.match(line):
+        return match["type"], match["msg"], index + 1
+    if match := _NOTIFIER_HEADER.match(line):
+        after = index + 1
+        while after < len(lines) and not lines[after].strip():
+            after += 1
+        if after < len(lines) and not _BARE.match(lines[after]):
+            return match["type"], lines[after].strip(), after + 1
+        return match["type"], None, after
+    if match := _RAILS_OPEN.match(line):
+        for end in range(index + 1, min(len(lines), index + _MAX_MESSAGE_LINES)):
+            if _RAILS_CLOSE.match(lines[end]):
+                return match["type"], match["msg"].strip() or None, end + 1
+    return None
+
+
+def _parse_rspec(lines: list[str], index: int, out: list[ParsedException]) -> int:
+    """One RSpec failure: the lines under `Failure/Error:` give the type and message, `# ` lines the frames."""
+    start, body = index, []
+    if _RSPEC_FAILURE.match(lines[index]):
+        index += 1
+        while index < len(lines) and not _RSPEC_FRAME.match(lines[index]) and len(body) < _MAX_MESSAGE_LINES:
+            if lines[index].strip():
+                body.append(lines[index].strip())
+            index += 1
+    frames, index = _collect(lines, index, _RSPEC_FRAME)
+    if not frames:
+        return start + 1
+    exc_type = None
+    if body and (typed := _RSPEC_TYPE.match(body[0])):
+        exc_type, body = typed["type"], body[1:]
+    out.append(ParsedException(type=exc_type, message=body[0] if body else None, frames=frames, language="ruby"))
+    return index
 
 
 def _collect(
