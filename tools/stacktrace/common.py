@@ -24,6 +24,12 @@ _LINE_PREFIXES = [
     # npm's own error log (`npm ERR! `) and Cloud Foundry (`<timestamp> [App/0]      ERR `).
     re.compile(r"^npm ERR! "),
     re.compile(r"^\S+ \[[\w/.-]+\]\s+(?:OUT|ERR) "),
+    # Dropwizard's `! ` before each exception line; Bukkit/Paper consoles (`[17:17:10 WARN]: `);
+    # Jenkins Timestamper (`02:32:52  `); GitHub Actions web-UI copies (`[443](https://…#step:5:444)`).
+    re.compile(r"^! "),
+    re.compile(r"^\[\d{2}:\d{2}:\d{2} [A-Z]+\]: "),
+    re.compile(r"^\d{2}:\d{2}:\d{2}  (?=\s*\S)"),
+    re.compile(r"^\[\d+\]\(https?://[^)\s]+\) ?"),
     # pm2 logs (`0|user.ser | `, `PM2      | `).
     re.compile(r"^(?:\d+\|[\w.@-]+|PM2)\s*\| "),
     # journald / syslog (`Mar 03 12:00:00 host app[123]: `).

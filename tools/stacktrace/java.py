@@ -65,6 +65,13 @@ LIBRARY_PREFIXES = (
     "io.vertx.",
     "io.quarkus.",
     "org.h2.",
+    "io.micronaut.",
+    "org.opentest4j.",
+    "org.testcontainers.",
+    "org.bukkit.",
+    "net.minecraft.",
+    "org.jenkinsci.plugins.workflow.",
+    "com.cloudbees.groovy.cps.",
 )
 
 
