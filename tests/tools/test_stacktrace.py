@@ -307,3 +307,10 @@ System.InvalidOperationException"""
         "System.InvalidOperationException",
         ["App.Views.Confirm.<.ctor>b__1_1"],
     )
+
+
+def test_traceback_at_the_end_of_a_huge_log_is_found() -> None:
+    noise = "2026-01-01 INFO request served in 3 ms\n" * 80_000  # ~3 MB
+    trace = "Traceback (most recent call last):\n  File \"/app/main.py\", line 9, in run\n    go()\nKeyError: 'x'\n"
+    language, [exc] = parse_exceptions(noise + trace)
+    assert (language, exc.type, exc.frames[0].file) == ("python", "KeyError", "/app/main.py")

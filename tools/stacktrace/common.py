@@ -118,13 +118,21 @@ def _split_run_on(line: str) -> list[str]:
     return parts if len(parts) > 2 else [line]
 
 
+def _head_and_tail(text: str) -> str:
+    """A huge log keeps its first and last MAX_TEXT_CHARS/2: a crash's trace is usually at the end."""
+    if len(text) <= MAX_TEXT_CHARS:
+        return text
+    half = MAX_TEXT_CHARS // 2
+    return text[:half] + "\n" + text[-half:]
+
+
 def prepare_lines(text: str) -> list[str]:
     """Split text into lines ready for parsing: CRLF folded, prefixes stripped, JSON decoded.
 
     A trace escaped inside a JSON log line (or a pretty-printed JSON document) is replaced by its
     decoded lines, because the labels describe what the program wrote before JSON encoding.
     """
-    text = text[:MAX_TEXT_CHARS].replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
+    text = _head_and_tail(text).replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
     stripped = text.strip()
     if stripped.startswith(("{", "[")):
         try:
