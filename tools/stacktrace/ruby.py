@@ -20,13 +20,17 @@ _NOTIFIER_HEADER = re.compile(rf"^An? (?P<type>{_TYPE}) occurred in \S+:\s*$")
 # RSpec: `Failure/Error: <code>`, then `Type:` and the message, then `# ./path:N:in 'label'` frames.
 _RSPEC_FAILURE = re.compile(r"^\s*Failure/Error:")
 _RSPEC_FRAME = re.compile(r"^\s*# (?P<file>[^:\s][^:]*?):(?P<line>\d+):in [`'](?P<func>.*?)'\s*$")
+# Rake: `rake aborted!`, then `Type: message` (or only the message), then bare frame lines.
+_RAKE_ABORTED = re.compile(r"^\s*rake aborted!\s*$")
+_TYPED_MESSAGE = re.compile(rf"^(?P<type>{_TYPE}): (?P<msg>.*)$")
 _RSPEC_TYPE = re.compile(rf"^(?P<type>{_TYPE}):$")
 _TRACEBACK = re.compile(r"^Traceback \(most recent call last\):\s*$")
 _LIBRARY = re.compile(
     r"[/\\]gems[/\\]|[/\\]\.gem[/\\]ruby[/\\][^/\\]+[/\\]bin[/\\]|"
     r"[/\\]lib[/\\]ruby[/\\]\d+\.\d+\.\d+[/\\]|^<internal:|"
-    # RubyGems installs executables' binstubs into the system bin directories.
-    r"^/usr/(?:local/)?bin/"
+    # RubyGems installs executables' binstubs into the system bin directories; site_ruby and macOS's
+    # /Library/Ruby hold RubyGems itself.
+    r"^/usr/(?:local/)?bin/|[/\\]site_ruby[/\\]|^/Library/Ruby/"
 )
 
 
@@ -64,6 +68,9 @@ def parse(lines: list[str]) -> list[ParsedException]:
                 exceptions.append(ParsedException(type=exc_type, message=message, frames=frames, language="ruby"))
                 index = end
                 continue
+        if _RAKE_ABORTED.match(line):
+            index = _parse_rake(lines, index, exceptions)
+            continue
         if _RSPEC_FAILURE.match(line) or _RSPEC_FRAME.match(line):
             index = _parse_rspec(lines, index, exceptions)
             continue
@@ -103,6 +110,23 @@ def _rails_header(lines: list[str], index: int) -> tuple[str, str | None, int] |
     return None
 
 
+def _parse_rake(lines: list[str], index: int, out: list[ParsedException]) -> int:
+    start = index
+    index += 1
+    while index < len(lines) and not lines[index].strip():
+        index += 1
+    if index >= len(lines) or _BARE.match(lines[index]):
+        return start + 1
+    header = lines[index].strip()
+    frames, end = _collect(lines, index + 1, _BARE, skip_blank=True)
+    if not frames:
+        return start + 1
+    typed = _TYPED_MESSAGE.match(header)
+    exc_type, message = (typed["type"], typed["msg"]) if typed else (None, header)
+    out.append(ParsedException(type=exc_type, message=message, frames=frames, language="ruby"))
+    return end
+
+
 def _parse_rspec(lines: list[str], index: int, out: list[ParsedException]) -> int:
     """One RSpec failure: the lines under `Failure/Error:` give the type and message, `# ` lines the frames."""
     start, body = index, []
@@ -123,11 +147,14 @@ def _parse_rspec(lines: list[str], index: int, out: list[ParsedException]) -> in
 
 
 def _collect(
-    lines: list[str], index: int, pattern: re.Pattern[str], skip_blank: bool = False
+    lines: list[str], index: int, pattern: re.Pattern[str], skip_blank: bool = False, skip_blank_between: bool = False
 ) -> tuple[list[StackFrame], int]:
+    """Frames matching pattern from index on; blank lines before them (skip_blank) or, as some CI
+    log copies double every newline, between them (skip_blank_between) are passed over."""
     frames: list[StackFrame] = []
     while index < len(lines):
-        if skip_blank and not frames and not lines[index].strip():
+        blank = not lines[index].strip()
+        if blank and ((skip_blank and not frames) or (skip_blank_between and frames and index + 1 < len(lines))):
             index += 1
             continue
         match = pattern.match(lines[index])
@@ -139,7 +166,7 @@ def _collect(
 
 
 def _parse_reversed(lines: list[str], index: int, out: list[ParsedException]) -> int:
-    frames, index = _collect(lines, index, _FROM)
+    frames, index = _collect(lines, index, _FROM, skip_blank_between=True)
     if index < len(lines):
         last = _FIRST.match(lines[index])
         if last:
