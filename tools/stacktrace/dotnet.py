@@ -164,18 +164,11 @@ def parse(lines: list[str]) -> list[ParsedException]:
                 chain, position = [], -1
             continue
         unity = _unity_frame(line)
-        if unity is not None:
-            if not chain:
-                chain = _unity_header(lines, index)
-                exceptions.extend(chain)
-                position = len(chain) - 1
-            chain[max(position, 0)].frames.append(unity)
-            continue
-        frame_match = _FRAME.match(line)
-        frame = _frame(frame_match) if frame_match else None
+        frame_match = None if unity else _FRAME.match(line)
+        frame = unity or (_frame(frame_match) if frame_match else None)
         if frame is not None:
             if not chain:
-                chain = _header_above(lines, index)
+                chain = _unity_header(lines, index) if unity else _header_above(lines, index)
                 exceptions.extend(chain)
                 position = len(chain) - 1
             chain[max(position, 0)].frames.append(frame)
