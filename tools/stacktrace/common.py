@@ -9,6 +9,8 @@ from collections.abc import Iterator
 _LINE_PREFIXES = [
     # RFC 3339 timestamps from docker / kubectl / Render (`2025-07-05T12:18:55.608069088Z `).
     re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})? "),
+    # A raw GitHub Actions log numbers each line before its timestamp (`618284 2021-09-15T07:40:15Z `).
+    re.compile(r"^\d+ (?=\d{4}-\d{2}-\d{2}T\d{2}:)"),
     # `grep -C` output over log files (`production.log-` context, `production.log:` match).
     re.compile(r"^[\w./-]+\.log[-:]"),
     # kubectl logs --prefix.
