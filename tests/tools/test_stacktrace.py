@@ -314,3 +314,17 @@ def test_traceback_at_the_end_of_a_huge_log_is_found() -> None:
     trace = "Traceback (most recent call last):\n  File \"/app/main.py\", line 9, in run\n    go()\nKeyError: 'x'\n"
     language, [exc] = parse_exceptions(noise + trace)
     assert (language, exc.type, exc.frames[0].file) == ("python", "KeyError", "/app/main.py")
+
+
+def test_firefox_and_safari_frames() -> None:
+    text = """TypeError: e.map is not a function
+render@http://localhost:3000/static/js/main.chunk.js:120:18
+@http://localhost:3000/static/js/main.chunk.js:88:3
+runEffect@http://localhost:3000/static/js/node_modules/redux-saga.js:11:4"""
+    language, [exc] = parse_exceptions(text)
+    assert (language, exc.type) == ("javascript", "TypeError")
+    assert [(f.function, f.line, f.in_app) for f in exc.frames] == [
+        ("render", 120, True),
+        (None, 88, True),
+        ("runEffect", 11, False),
+    ]

@@ -6,6 +6,8 @@ from sleuth.models import ParsedException, StackFrame
 from sleuth.tools.stacktrace.common import find_balanced_open
 
 _AT = re.compile(r"^\s*at (?P<rest>.+?)(?:\s+\{)?\s*$")
+# Firefox and Safari (SpiderMonkey, JavaScriptCore): `fn@url:line:col`, an empty name when anonymous.
+_GECKO = re.compile(r"^\s*\[?(?P<func>[^@\s\[][^@]*?)?@(?P<file>\S+?):(?P<line>\d+):\d+\]?,?\s*$")
 _LOCATION = re.compile(r"^(?P<file>.+?):(?P<line>\d+):(?P<col>\d+)$")
 _BUILTIN_LOCATION = re.compile(r"^(?:native|index \d+|<anonymous>)$")
 _HEADER = re.compile(
@@ -87,13 +89,21 @@ def _frame(rest: str) -> StackFrame | None:
     return None
 
 
+def _gecko_frame(line: str) -> StackFrame | None:
+    match = _GECKO.match(line) if "@" in line else None
+    if not match:
+        return None
+    path = match["file"]
+    return StackFrame(file=path, line=int(match["line"]), function=match["func"] or None, in_app=is_app_file(path))
+
+
 def parse(lines: list[str]) -> list[ParsedException]:
     """Parse every V8 stack trace found in the lines."""
     exceptions: list[ParsedException] = []
     current: ParsedException | None = None
     for index, line in enumerate(lines):
         at = _AT.match(line)
-        frame = _frame(at["rest"]) if at else None
+        frame = _frame(at["rest"]) if at else _gecko_frame(line)
         if frame is None:
             current = None
             continue
@@ -107,7 +117,8 @@ def parse(lines: list[str]) -> list[ParsedException]:
 def _header_above(lines: list[str], index: int) -> ParsedException:
     """Find the `Type: message` line above a block of frames (messages may span lines)."""
     for back in range(index - 1, max(index - 30, -1), -1):
-        if _AT.match(lines[back]) and _frame(_AT.match(lines[back])["rest"]):  # type: ignore[index]
+        at = _AT.match(lines[back])
+        if (at and _frame(at["rest"])) or _gecko_frame(lines[back]):
             break
         match = _HEADER.search(lines[back])
         if match:
