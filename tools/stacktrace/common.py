@@ -38,7 +38,7 @@ _LINE_PREFIXES = [
     re.compile(r"^[A-Z][a-z]{2} [ \d]\d \d{2}:\d{2}:\d{2} \S+ [\w.@/-]+(?:\[\d+\])?: "),
     # Android logcat, brief (`E/AndroidRuntime( 1234): `) and threadtime
     # (`01-02 12:34:56.789  1234  1234 E AndroidRuntime: `).
-    re.compile(r"^[VDIWEF]/[\w.$-]+\(\s*\d+\): "),
+    re.compile(r"^[VDIWEF]/[\w.$-]+(?:\(\s*\d+\))?: "),
     re.compile(r"^\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d+\s+\d+\s+\d+ [VDIWEF] [\w.$-]+\s*: "),
     # CloudWatch / Lambda (`2024-01-01T00:00:00.000Z\t<request id>\tERROR\t`).
     re.compile(r"^\d{4}-\d{2}-\d{2}T[\d:.]+Z\t[\w-]+\t[A-Z]+\t"),
