@@ -1,4 +1,4 @@
-"""Shared fixtures: git repositories built inside the test, and the demo estate."""
+"""Fixtures for every test: git repositories built inside the test, and the demo estate."""
 
 import os
 import subprocess
