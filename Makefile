@@ -8,8 +8,9 @@ SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 .PHONY: setup demo test bench eval lint clean
 
 $(STAMP): pyproject.toml
-	@command -v bwrap >/dev/null 2>&1 || { echo "installing bubblewrap (sandbox)"; \
-		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq bubblewrap git >/dev/null; }
+	@{ command -v bwrap && command -v prlimit && /sbin/ldconfig -p | grep -q libseccomp.so.2; } >/dev/null 2>&1 || { \
+		echo "installing bubblewrap, libseccomp and prlimit (sandbox)"; \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq bubblewrap libseccomp2 util-linux git >/dev/null; }
 	@[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q -e '.[dev]'
 	@touch $(STAMP)

@@ -13,6 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from sleuth.errors import SleuthError
+from sleuth.tools.sandbox_limits import SandboxLimits
 
 PROJECT_FILE = "sleuth.toml"
 ENV_PREFIX = "SLEUTH_"
@@ -30,8 +31,8 @@ class ServiceSettings(_Section):
     test_command: list[str] | None = None
 
 
-class SandboxSettings(_Section):
-    """Limits for commands run in the investigation workspace."""
+class SandboxSettings(SandboxLimits, _Section):
+    """Limits for commands run in the investigation workspace (the resource limits: `SandboxLimits`)."""
 
     backend: Literal["bubblewrap", "e2b"] = "bubblewrap"
     timeout_seconds: float = 300.0

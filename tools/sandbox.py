@@ -1,8 +1,20 @@
 """The investigation workspace: a clone of the repo, and commands run in isolation over it.
 
-`BubblewrapSandbox` runs every command under bubblewrap: no network (`--unshare-all`), the system
-read-only, only the workspace writable, a scrubbed environment, a wall-clock limit and an output
-cap. The workspace lives in a fresh temporary directory that `destroy()` removes.
+`BubblewrapSandbox` runs every command under bubblewrap, built to hold against the repository's own
+code whether sleuth runs as root or as a user:
+- a user namespace in which the command is the unprivileged uid/gid 65534 with every capability
+  dropped, and no further user namespaces (`--disable-userns`);
+- a seccomp filter (`sandbox_seccomp`) denying mount, ptrace, keyctl, bpf, perf_event_open and the
+  rest of what an escape needs;
+- no network, IPC, UTS or PID sharing (`--unshare-all`), a new session (no terminal injection) and
+  death with sleuth (`--die-with-parent`);
+- the system read-only, a size-capped private `/tmp`, only the workspace writable, and nothing of
+  the host's home, config or repositories;
+- bubblewrap itself started with a minimal environment, so no process in the sandbox, PID 1
+  included, holds a host secret in `/proc/*/environ`;
+- process, memory, file-size and open-file limits and a workspace quota (`sandbox_limits`), a
+  wall-clock limit and an output cap.
+The workspace lives in a fresh temporary directory that `destroy()` removes.
 """
 
 import os
@@ -22,6 +34,8 @@ from pydantic import BaseModel
 
 from sleuth.errors import SleuthError
 from sleuth.tools.git_cli import git_env, run_git
+from sleuth.tools.sandbox_limits import MB, ProcessCgroup, SandboxLimits, WorkspaceWatchdog, rlimit_wrapper
+from sleuth.tools.sandbox_seccomp import seccomp_program_fd
 
 if TYPE_CHECKING:
     from sleuth.config import Settings
@@ -29,6 +43,9 @@ if TYPE_CHECKING:
 WORKSPACE_MOUNT = "/workspace"
 MAX_READ_BYTES = 2_000_000
 _SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/etc/alternatives")
+SANDBOX_UID = 65534  # "nobody": what the command is inside the sandbox's user namespace
+# What bubblewrap (PID 1 in the sandbox, whose /proc/1/environ the command can read) is started with.
+_LAUNCH_ENV = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
 
 
 class CommandResult(BaseModel):
@@ -40,6 +57,7 @@ class CommandResult(BaseModel):
     timed_out: bool = False
     truncated: bool = False
     seconds: float = 0.0
+    limit_exceeded: str | None = None
 
 
 class Sandbox(Protocol):
@@ -123,10 +141,13 @@ def _bwrap_binary() -> str:
 class BubblewrapSandbox:
     """A temporary workspace whose commands run under bubblewrap with no network."""
 
-    def __init__(self, timeout_seconds: float = 300.0, output_limit_bytes: int = 2_000_000) -> None:
+    def __init__(
+        self, timeout_seconds: float = 300.0, output_limit_bytes: int = 2_000_000, limits: SandboxLimits | None = None
+    ) -> None:
         self.bwrap = _bwrap_binary()
         self.timeout_seconds = timeout_seconds
         self.output_limit_bytes = output_limit_bytes
+        self.limits = limits or SandboxLimits()
         self.root = Path(tempfile.mkdtemp(prefix="sleuth-ws-"))
         self.repo_dir = self.root / "repo"
 
@@ -172,15 +193,30 @@ class BubblewrapSandbox:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")
 
-    def _bwrap_args(self) -> list[str]:
-        args = [self.bwrap, "--unshare-all", "--die-with-parent", "--new-session"]
+    def _bwrap_args(self, seccomp_fd: int) -> list[str]:
+        args = [
+            self.bwrap,
+            "--unshare-all",
+            "--unshare-user",
+            "--uid",
+            str(SANDBOX_UID),
+            "--gid",
+            str(SANDBOX_UID),
+            "--disable-userns",
+            "--cap-drop",
+            "ALL",
+            "--die-with-parent",
+            "--new-session",
+            "--seccomp",
+            str(seccomp_fd),
+        ]
         for directory in _SYSTEM_DIRS:
             if os.path.islink(directory):
                 args += ["--symlink", os.readlink(directory), directory]
             elif os.path.isdir(directory):
                 args += ["--ro-bind", directory, directory]
         # A private /tmp first: later binds (a virtualenv that lives under /tmp) must stay on top.
-        args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
+        args += ["--proc", "/proc", "--dev", "/dev", "--size", str(self.limits.tmp_mb * MB), "--tmpfs", "/tmp"]
         # The interpreter that runs the repository's tests (and its virtualenv), read-only.
         for prefix in sorted({sys.base_prefix, sys.prefix}):
             args += ["--ro-bind", prefix, prefix]
@@ -219,37 +255,57 @@ class BubblewrapSandbox:
         Output is drained from a pipe as it comes and only its last `output_limit_bytes` are kept
         in memory: a command printing gigabytes costs neither host disk nor host memory. Processes
         the command leaves in the background die with the sandbox's PID namespace when it exits.
+        A command that grows the workspace past its quota is killed (`limit_exceeded` says so).
         """
         if not self.root.exists():
             raise SleuthError("the sandbox workspace was already destroyed")
         limit = timeout if timeout is not None else self.timeout_seconds
+        cgroup = ProcessCgroup(self.limits) if os.geteuid() == 0 else None
+        seccomp_fd = seccomp_program_fd()
         started = time.monotonic()
-        process = subprocess.Popen(
-            [*self._bwrap_args(), "--", *command],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        try:
+            launch = [*rlimit_wrapper(self.limits), *self._bwrap_args(seccomp_fd), "--", *command]
+            process = subprocess.Popen(
+                cgroup.joining(launch) if cgroup else launch,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                pass_fds=(seccomp_fd,),
+                env=_LAUNCH_ENV,
+            )
+        except BaseException:
+            if cgroup:
+                cgroup.remove()
+            raise
+        finally:
+            os.close(seccomp_fd)
         tail = OutputTail(self.output_limit_bytes)
         reader = threading.Thread(target=tail.drain, args=(process.stdout,), daemon=True)
         reader.start()
         timed_out = False
+        quota = self.limits.workspace_quota_mb * MB
         try:
-            process.wait(timeout=limit)
-        except subprocess.TimeoutExpired:
-            timed_out = True
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+            with WorkspaceWatchdog(self.root, quota, lambda: os.killpg(process.pid, signal.SIGKILL)) as watchdog:
+                try:
+                    process.wait(timeout=limit)
+                except subprocess.TimeoutExpired:
+                    timed_out = True
+                    os.killpg(process.pid, signal.SIGKILL)
+                    process.wait()
         finally:
             reader.join(timeout=10)
+            if cgroup:
+                cgroup.remove()
+        exceeded = f"workspace quota ({self.limits.workspace_quota_mb} MB)" if watchdog.exceeded else None
         return CommandResult(
             command=command,
-            exit_code=None if timed_out else process.returncode,
+            exit_code=None if timed_out or exceeded else process.returncode,
             output=tail.text(),
             timed_out=timed_out,
             truncated=tail.total > self.output_limit_bytes,
             seconds=time.monotonic() - started,
+            limit_exceeded=exceeded,
         )
 
     def destroy(self) -> None:
@@ -272,4 +328,8 @@ def open_sandbox(settings: "Settings") -> "Sandbox":
             clone_from=limits.clone_from,
             token_provider=(lambda: github.get_secret_value()) if github else None,
         )
-    return BubblewrapSandbox(timeout_seconds=limits.timeout_seconds, output_limit_bytes=limits.output_limit_bytes)
+    return BubblewrapSandbox(
+        timeout_seconds=limits.timeout_seconds,
+        output_limit_bytes=limits.output_limit_bytes,
+        limits=SandboxLimits.model_validate(limits.model_dump(include=set(SandboxLimits.model_fields))),
+    )
