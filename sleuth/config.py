@@ -4,8 +4,10 @@ Env overrides use `SLEUTH_<SECTION>__<KEY>` (e.g. `SLEUTH_SANDBOX__TIMEOUT_SECON
 written as `env:NAME` and resolved once into `SecretStr`, so they never appear in reprs or errors.
 """
 
+import difflib
 import os
 import tomllib
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
@@ -17,6 +19,8 @@ from sleuth.tools.sandbox_limits import SandboxLimits
 
 PROJECT_FILE = "sleuth.toml"
 ENV_PREFIX = "SLEUTH_"
+# Variables sleuth reads or sets itself that are not settings (the last one is for Chroma's embedder).
+_NOT_SETTINGS = ("SLEUTH_HOME", "SLEUTH_CONFIG", "SLEUTH_EMBEDDING_API_KEY")
 
 
 class _Section(BaseModel):
@@ -161,10 +165,36 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise SleuthError(f"{path}: cannot read config: {exc.strerror}") from None
 
 
+def _setting_names() -> list[str]:
+    """Every `SLEUTH_…` variable name that maps onto a setting (services by their own keys)."""
+    names = []
+    for field, info in Settings.model_fields.items():
+        section = info.annotation
+        if isinstance(section, type) and issubclass(section, BaseModel):
+            names += [f"{ENV_PREFIX}{field}__{key}".upper() for key in section.model_fields]
+        elif field != "services":
+            names.append(f"{ENV_PREFIX}{field}".upper())
+    return names
+
+
+def _is_setting(name: str, known: list[str]) -> bool:
+    parts = name[len(ENV_PREFIX) :].lower().split("__")
+    if parts[0] == "services":
+        return len(parts) == 3 and parts[2] in ServiceSettings.model_fields
+    return name.upper() in known
+
+
 def _env_overrides(env: Mapping[str, str]) -> dict[str, Any]:
     overrides: dict[str, Any] = {}
+    known = _setting_names()
     for name, value in env.items():
-        if not name.startswith(ENV_PREFIX) or name in ("SLEUTH_HOME", "SLEUTH_CONFIG"):
+        if not name.startswith(ENV_PREFIX) or name in _NOT_SETTINGS:
+            continue
+        if not _is_setting(name, known):
+            # Another tool's SLEUTH_* variable must not break every command: say so and go on.
+            nearest = difflib.get_close_matches(name.upper(), known, n=1, cutoff=0.85)
+            maybe = f" (did you mean {nearest[0]}?)" if nearest else ""
+            warnings.warn(f"ignoring environment variable {name}: it is not a sleuth setting{maybe}", stacklevel=3)
             continue
         path = name[len(ENV_PREFIX) :].lower().split("__")
         node = overrides

@@ -46,3 +46,25 @@ def test_missing_secret_and_bad_values_are_clear(tmp_path: Path) -> None:
 def test_no_repo_configured(tmp_path: Path) -> None:
     with pytest.raises(SleuthError, match="no repository configured"):
         load_settings(tmp_path, _env(tmp_path)).repo_for("payments")
+
+
+def test_unrelated_sleuth_variables_are_ignored_with_a_warning_naming_them(tmp_path: Path) -> None:
+    env = _env(tmp_path, SLEUTH_SECRET="x", SLEUTH_SANDBOX__TIMEOUT_SECOND="5", SLEUTH_SANDBOX__TIMEOUT_SECONDS="7")
+    with pytest.warns(UserWarning) as caught:
+        settings = load_settings(tmp_path, env)
+    assert settings.sandbox.timeout_seconds == 7
+    messages = [str(warning.message) for warning in caught]
+    assert any("SLEUTH_SECRET" in m for m in messages)
+    assert any(
+        "SLEUTH_SANDBOX__TIMEOUT_SECOND:" in m and "did you mean SLEUTH_SANDBOX__TIMEOUT_SECONDS" in m for m in messages
+    )
+
+
+def test_error_hints_keep_their_brackets() -> None:
+    import typer
+
+    from sleuth.cli_common import errors, fail
+
+    with errors.capture() as captured, pytest.raises(typer.Exit):
+        fail("no model configured (set [llm] api_key = … or [services.NAME] repo)")
+    assert "[llm] api_key" in captured.get() and "[services.NAME]" in captured.get()
