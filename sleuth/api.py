@@ -80,6 +80,7 @@ def run_investigation(
     from sleuth.agents.context import InvestigationContext
     from sleuth.graphs.investigation import build_graph
     from sleuth.llm import chat_model
+    from sleuth.redact import scrub_model, scrub_values
     from sleuth.tools.sandbox import open_sandbox
 
     llm = chat_model(settings.llm)  # a missing key fails here, before a sandbox exists
@@ -96,13 +97,15 @@ def run_investigation(
             "notes": notes or [],
         }
         report: Report | None = None
+        secrets = settings.secrets()
         for mode, chunk in graph.stream(inputs, context=context, stream_mode=["custom", "values"]):
             if mode == "custom" and on_progress is not None:
-                on_progress(chunk["node"], chunk["message"])
+                on_progress(chunk["node"], scrub_values(chunk["message"], secrets))
             elif mode == "values" and "report" in chunk:
                 report = chunk["report"]
         assert report is not None, "the graph ended without a report"
-        return report
+        # A configured secret quoted anywhere (a log line, a commit message) never leaves in the report.
+        return scrub_model(report, secrets)
     finally:
         sandbox.destroy()
 

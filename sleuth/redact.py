@@ -8,10 +8,14 @@ left alone: they are the evidence. (detect-secrets was tried: its line scanner f
 through the entropy plugins and returns a token's prefix, not its value, so it cannot redact.)
 """
 
+import json
 import re
 from collections.abc import Iterable
+from typing import TypeVar
 
-from pydantic import SecretStr
+from pydantic import BaseModel, SecretStr
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
 
 REDACTED = "[REDACTED]"
 
@@ -27,11 +31,17 @@ _PATTERNS = [
     ),
     # JSON Web Tokens
     re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"),
+    # incoming-webhook URLs carry their secret in the path: Slack, Discord, Microsoft Teams
+    re.compile(
+        r"https://(?:hooks\.slack\.com/(?:services|workflows|triggers)/[\w/-]+|"
+        r"(?:\w+\.)?discord(?:app)?\.com/api/webhooks/[\w/-]+|[\w.-]+\.webhook\.office\.com/[\w/@.-]+)"
+    ),
 ]
 # `Authorization: Bearer x`, `password=x`, `"api_key": "x"`: keep the key, drop the value.
 _ASSIGNED = re.compile(
-    r"""(?P<key>\b(?:authorization|proxy-authorization|x-api-key|private-token|api[_-]?key|apikey|access[_-]?token|"""
-    r"""auth[_-]?token|refresh[_-]?token|client[_-]?secret|secret[_-]?key|secret|password|passwd|pwd|token)"""
+    r"""(?P<key>\b(?:authorization|proxy-authorization|x-api-key|private-token|apikey|pwd|"""
+    # any name holding secret/password/passwd/token, or ending in _key/-key: aws_secret_access_key, DB_PASSWORD
+    r"""[\w.-]*(?:secret|password|passwd|token)[\w.-]*|[\w.-]*[_-]key)"""
     r"""["']?\s*[:=]\s*["']?(?:(?:bearer|basic|token)\s+)?)(?P<value>[^\s"',;&]{3,})""",
     re.I,
 )
@@ -39,12 +49,35 @@ _URL_CREDENTIALS = re.compile(r"(?P<scheme>\b[a-z][a-z0-9+.-]*://)[^/\s:@]+:[^/\
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}\b")
 
 
-def redact(text: str, secrets: Iterable[SecretStr | str | None] = ()) -> str:
-    """`text` with known secret values, credential-shaped strings and e-mail addresses replaced."""
+def _values(secrets: Iterable[SecretStr | str | None]) -> list[str]:
+    found = []
     for secret in secrets:
         value = secret.get_secret_value() if isinstance(secret, SecretStr) else secret
         if value and len(value) >= 4:
-            text = text.replace(value, REDACTED)
+            found += [value, json.dumps(value)[1:-1]]  # as written, and as it reads inside JSON
+    return found
+
+
+def scrub_values(text: str, secrets: Iterable[SecretStr | str | None]) -> str:
+    """`text` with the exact values of known secrets replaced, and nothing else touched."""
+    for value in _values(secrets):
+        text = text.replace(value, REDACTED)
+    return text
+
+
+def scrub_model(model: ModelT, secrets: Iterable[SecretStr | str | None]) -> ModelT:
+    """A copy of a pydantic model (a report, a change) holding none of the known secret values."""
+    values = _values(secrets)
+    if not values:
+        return model
+    dumped = model.model_dump_json()
+    scrubbed = scrub_values(dumped, values)
+    return model if scrubbed == dumped else type(model).model_validate_json(scrubbed)
+
+
+def redact(text: str, secrets: Iterable[SecretStr | str | None] = ()) -> str:
+    """`text` with known secret values, credential-shaped strings and e-mail addresses replaced."""
+    text = scrub_values(text, secrets)
     for pattern in _PATTERNS:
         text = pattern.sub(REDACTED, text)
     text = _URL_CREDENTIALS.sub(lambda m: f"{m['scheme']}{REDACTED}@", text)

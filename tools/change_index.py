@@ -14,6 +14,7 @@ from typing import Any
 from sleuth.config import Settings
 from sleuth.errors import SleuthError
 from sleuth.models import Change
+from sleuth.redact import scrub_model, scrub_values
 from sleuth.tools.change_store import ChangeStore, change_id
 from sleuth.tools.enrichment import headline
 from sleuth.tools.lexical import tokens
@@ -119,6 +120,9 @@ class ChangeIndex:
         If the process dies in between, the store does not have the batch and the next sync upserts
         the same ids again: Chroma ends with one copy, never two.
         """
+        secrets = self.settings.secrets()
+        # Configured secrets committed to the history (a token in a message or a diff) are never stored.
+        items = [(scrub_model(c, secrets), scrub_values(d, secrets), scrub_values(t, secrets)) for c, d, t in items]
         if items:
             self._upsert_chroma([change for change, _, _ in items], services)
         self.store.add_batch(repo, items, cursor, datetime.now().astimezone())
