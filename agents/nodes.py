@@ -17,7 +17,7 @@ from sleuth.agents.ranking_weights import fusion_weights
 from sleuth.agents.report import build_report
 from sleuth.agents.search_changes import search_changes
 from sleuth.errors import SleuthError
-from sleuth.tools.deploys import deployed_sha_at
+from sleuth.tools.deploys import deployed_ref_at
 from sleuth.tools.test_runner import TestCommand, detect_test_command, from_configured
 
 State = dict[str, Any]
@@ -39,15 +39,18 @@ def plan_node(state: State, runtime: Ctx) -> State:
     signals = plan(incident)
     host = runtime.context.host
     # Investigate the code that was running: the last deploy before the first error, if known.
-    deployed = deployed_sha_at(state.get("deploys", []), incident.service, signals.first_error_at)
-    ref = host.resolve(deployed) if deployed else host.head_at(state.get("branch"), signals.first_error_at)
+    deployed, notes = deployed_ref_at(host, state.get("deploys", []), incident.service, signals.first_error_at)
+    ref = deployed or host.head_at(state.get("branch"), signals.first_error_at)
     frames = sum(len(e.frames) for e in signals.exceptions)
     _progress(
         "plan",
         f"{len(signals.exceptions)} exception(s), {frames} frame(s), {signals.language or 'no'} trace;"
         f" class {signals.error_class}; investigating {ref[:10]}",
     )
-    return {"signals": signals, "ref": ref, "read_round": 0, **_timed("plan", started)}
+    update: State = {"signals": signals, "ref": ref, "read_round": 0, **_timed("plan", started)}
+    if notes:
+        update["notes"] = notes
+    return update
 
 
 def search_changes_node(state: State, runtime: Ctx) -> State:

@@ -6,6 +6,7 @@ so notebooks get exactly what the command line gets.
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from sleuth.models import Change, Deploy
 if TYPE_CHECKING:
     from sleuth.tools.change_index import ChangeIndex, IndexHit
     from sleuth.tools.index_sync import SyncResult
+    from sleuth.tools.local_git import LocalGitHost
 
 
 def open_index(settings: Settings, index_dir: Path | None = None) -> ChangeIndex:
@@ -182,8 +184,10 @@ def ingest_deploys(settings: Settings, deploys: list[Deploy], index: ChangeIndex
     owned = index is None
     index = index or open_index(settings)
     try:
+        received = len(deploys)
+        deploys, rejected = _accepted_deploys(index, settings, deploys)
         new = index.store.add_deploys(deploys)
-        result = IngestResult(received=len(deploys), new=new)
+        result = IngestResult(received=received, new=new, notes=rejected)
         for service in sorted({d.service for d in deploys}):
             paths = _repos_for_service(index, settings, service)
             if not paths:
@@ -199,6 +203,42 @@ def ingest_deploys(settings: Settings, deploys: list[Deploy], index: ChangeIndex
     finally:
         if owned:
             index.close()
+
+
+_SHA = re.compile(r"[0-9a-fA-F]{4,64}")
+
+
+def _accepted_deploys(index: ChangeIndex, settings: Settings, deploys: list[Deploy]) -> tuple[list[Deploy], list[str]]:
+    """Deploys worth storing, and a note for each rejected one (a malformed sha, or one no repo has).
+
+    A stored deploy of an unknown sha would be the service's "running code" for every later
+    investigation; rejecting it at the door keeps one bad feed row from blocking them.
+    """
+    from sleuth.tools.local_git import LocalGitHost
+
+    accepted, notes = [], []
+    hosts: dict[str, list[LocalGitHost]] = {}
+    for deploy in deploys:
+        where = f"deploy of {deploy.service} at {deploy.at:%Y-%m-%d %H:%M}"
+        if not _SHA.fullmatch(deploy.sha):
+            notes.append(f"{where} rejected: {deploy.sha[:40]!r} is not a commit sha")
+            continue
+        if deploy.service not in hosts:
+            hosts[deploy.service] = [LocalGitHost(p) for p in _repos_for_service(index, settings, deploy.service)]
+        if hosts[deploy.service] and not any(_has(host, deploy.sha) for host in hosts[deploy.service]):
+            names = ", ".join(host.name for host in hosts[deploy.service])
+            notes.append(f"{where} rejected: sha {deploy.sha[:12]} is not in {names}")
+            continue
+        accepted.append(deploy)
+    return accepted, notes
+
+
+def _has(host: LocalGitHost, sha: str) -> bool:
+    try:
+        host.resolve(sha)
+    except SleuthError:
+        return False
+    return True
 
 
 @dataclass

@@ -82,10 +82,24 @@ def shipped_times(
     return first_shipped(tied, before), notes
 
 
-def deployed_sha_at(deploys: list[Deploy], service: str | None, moment: datetime) -> str | None:
-    """Return the sha the service was running at a moment (its last successful deploy before it)."""
-    before = [d for d in deploys_of(deploys, service) if d.at <= moment]
-    return before[-1].sha if before else None
+def deployed_ref_at(
+    host: LocalGitHost, deploys: list[Deploy], service: str | None, moment: datetime
+) -> tuple[str | None, list[str]]:
+    """The resolved sha the service ran at a moment, skipping deploys of shas the repository lacks.
+
+    A deploy record naming an unknown sha (a typo, another repository's commit) must never block an
+    investigation: it is passed over, with a note, for the deploy before it.
+    """
+    notes: list[str] = []
+    for deploy in reversed([d for d in deploys_of(deploys, service) if d.at <= moment]):
+        try:
+            return host.resolve(deploy.sha), notes
+        except SleuthError:
+            notes.append(
+                f"deploy of {deploy.service} at {deploy.at:%Y-%m-%d %H:%M} names sha {deploy.sha[:12]}, which"
+                f" {host.name} does not have: ignored (remove it with `sleuth deploy ingest` of a corrected feed)"
+            )
+    return None, notes
 
 
 def near_anomaly(deploy: Deploy, anomaly_at: datetime, window: timedelta = CORRELATION_WINDOW) -> bool:

@@ -65,18 +65,22 @@ def test_correlate_flags_the_deploy_just_before_the_anomaly(project: Path, estat
 
 def test_ingest_then_list_from_the_index(project: Path, estate: Estate) -> None:
     deploys = json.loads(estate.deploys_path.read_text())
-    deploys.append(
-        {"service": "payments", "sha": "feedfacefeedfacefeedfacefeedfacefeedface", "at": "2026-10-29T10:00:00Z"}
-    )
+    bad = [
+        {"service": "payments", "sha": "feedfacefeedfacefeedfacefeedfacefeedface", "at": "2026-10-29T10:00:00Z"},
+        {"service": "payments", "sha": "zz", "at": "2026-10-29T10:05:00Z"},
+    ]
     path = project / "deploys.json"
-    path.write_text(json.dumps(deploys))
+    path.write_text(json.dumps(deploys + bad))
     ingested = run(project, "deploy", "ingest", str(path))
     assert ingested.returncode == 0, ingested.stderr
-    assert "feedfacefeed" in ingested.stdout and "does not have" in ingested.stdout
+    # Neither is stored: an unknown "running sha" would otherwise block every later investigation.
+    assert f"{len(deploys) + 2} deploy(s) read, {len(deploys)} new" in ingested.stdout
+    assert "feedfacefeed is not in payments" in ingested.stdout and "'zz' is not a commit sha" in ingested.stdout
     again = run(project, "deploy", "ingest", str(path))
-    assert f"{len(deploys)} deploy(s) read, 0 new" in again.stdout
+    assert f"{len(deploys) + 2} deploy(s) read, 0 new" in again.stdout
     # A feed on stdin (JSON Lines), e.g. from a CD system's webhook log.
-    feed = json.dumps({"service": "payments", "sha": deploys[-2]["sha"], "at": "2026-10-30T09:00:00Z"}) + "\n"
+    payments_sha = [d["sha"] for d in deploys if d["service"] == "payments"][-1]
+    feed = json.dumps({"service": "payments", "sha": payments_sha, "at": "2026-10-30T09:00:00Z"}) + "\n"
     piped = run(project, "deploy", "ingest", "-", stdin=feed)
     assert piped.returncode == 0 and "1 deploy(s) read, 1 new" in piped.stdout, piped.stderr
     listed = run(project, "deploy", "list", "payments", "--since", "2w", "--json")
@@ -84,8 +88,8 @@ def test_ingest_then_list_from_the_index(project: Path, estate: Estate) -> None:
     # "now" is later than the demo's October deploys, so use correlate's explicit time for a window.
     window = run(project, "deploy", "correlate", "payments", "--at", "2026-10-29T10:30:00Z", "--since", "3h", "--json")
     data = json.loads(window.stdout)
-    assert [d["unknown_sha"] for d in data["deploys"]] == [True, False]
-    assert any("feedfacefeed" in note for note in data["notes"])
+    assert [d["unknown_sha"] for d in data["deploys"]] == [False]
+    assert not any("feedfacefeed" in note for note in data["notes"])
 
 
 @pytest.mark.parametrize(

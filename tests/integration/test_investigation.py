@@ -133,3 +133,15 @@ def test_catalogue_narrows_an_unmapped_incident_to_its_repository(estate: Estate
     chosen = [n for n in report.notes if n.startswith("repository chosen from the catalogue: payments")]
     assert chosen and "stack-frame files exist here" in chosen[0]
     assert report.top is not None and report.top.culprit_sha == estate.culprit_sha
+
+
+def test_a_deploy_of_an_unknown_sha_cannot_block_an_investigation(estate: Estate) -> None:
+    from sleuth.models import Deploy
+
+    last = max(estate.deploys, key=lambda d: d.at)
+    stray = Deploy(service=last.service, sha="feedface" * 5, at=last.at + (estate.incident.started_at - last.at) / 2)
+    report = investigate(
+        estate.incident, estate.repos["payments"], deploys=[*estate.deploys, stray], settings=Settings()
+    )
+    assert report.candidates[0].change.sha == estate.culprit_sha
+    assert any("feedfacefeed" in note and "ignored" in note for note in report.notes)
