@@ -48,8 +48,8 @@ def plan_node(state: State, runtime: Ctx) -> State:
         f" class {signals.error_class}; investigating {ref[:10]}",
     )
     update: State = {"signals": signals, "ref": ref, "read_round": 0, **_timed("plan", started)}
-    if notes:
-        update["notes"] = notes
+    if notes or signals.notes:
+        update["notes"] = [*signals.notes, *notes]
     return update
 
 

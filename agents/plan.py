@@ -6,6 +6,7 @@ from itertools import pairwise
 
 from sleuth.agents.error_class import classify
 from sleuth.models import Incident, ParsedException, Signals, as_utc
+from sleuth.tools.log_excerpt import excerpt_text
 from sleuth.tools.stacktrace import parse_exceptions
 from sleuth.tools.stacktrace.common import strip_line_prefix
 
@@ -22,10 +23,10 @@ _CAMEL = re.compile(r"[a-z][A-Z]")
 _QUOTED = re.compile(r"""['"`]([^'"`\s]{2,60})['"`]""")
 
 
-def first_error_time(incident: Incident) -> datetime:
+def first_error_time(incident: Incident, logs: str | None = None) -> datetime:
     """Return the earliest timestamp on an error line of the logs, else the incident start."""
     earliest = incident.started_at
-    for line in incident.logs.splitlines():
+    for line in (incident.logs if logs is None else logs).splitlines():
         if not _ERROR_LINE.search(line):
             continue
         match = _TIMESTAMP.search(line)
@@ -79,10 +80,12 @@ def source_identifiers(text: str) -> list[str]:
 
 def plan(incident: Incident) -> Signals:
     """Parse the incident into the signals the other nodes work from."""
-    text = "\n".join(part for part in (incident.logs, incident.description) if part)
+    logs = excerpt_text(incident.logs)
+    text = "\n".join(part for part in (logs.text, incident.description) if part)
     language, exceptions = parse_exceptions(text)
-    error_class, reason = classify(exceptions, incident.text())
-    failing = list(dict.fromkeys([*incident.failing_tests, *failing_tests_in(incident.logs)]))
+    readable = "\n".join(part for part in (incident.title, incident.description, logs.text) if part)
+    error_class, reason = classify(exceptions, readable)
+    failing = list(dict.fromkeys([*incident.failing_tests, *failing_tests_in(logs.text)]))
     questions = [
         "Which change shipped shortly before the first error?",
         "Which change last touched the lines in the stack frames?"
@@ -95,9 +98,10 @@ def plan(incident: Incident) -> Signals:
         language=language,
         error_class=error_class,
         error_class_reason=reason,
-        first_error_at=first_error_time(incident),
+        first_error_at=first_error_time(incident, logs.text),
         services=[incident.service] if incident.service else [],
         failing_tests=failing,
-        keywords=keywords(exceptions, incident.text()),
+        keywords=keywords(exceptions, readable),
         questions=questions,
+        notes=[note] if (note := logs.note()) else [],
     )

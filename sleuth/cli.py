@@ -134,21 +134,25 @@ def signals(
     from sleuth.agents.plan import plan
     from sleuth.inputs import load_incident
     from sleuth.models import Incident
+    from sleuth.tools.log_excerpt import read_log
 
     try:
         if source == "-":
-            incident = Incident(logs=sys.stdin.read(), started_at=datetime.now(UTC))
+            logs = read_log(sys.stdin.buffer)
         elif Path(source).suffix.lower() in (".json", ".yaml", ".yml"):
+            logs = None
             incident = load_incident(Path(source))
         else:
             path = Path(source)
             if not path.is_file():
                 raise SleuthError(f"file not found: {source}")
-            incident = Incident(
-                logs=path.read_text(encoding="utf-8", errors="replace"),
-                started_at=datetime.now(UTC),
-            )
+            with path.open("rb") as stream:
+                logs = read_log(stream)
+        if logs is not None:  # a raw log of any size arrives already cut to its excerpt
+            incident = Incident(logs=logs.text, started_at=datetime.now(UTC))
         found = plan(incident)
+        if logs is not None and (note := logs.note("the log")):
+            found.notes.insert(0, note)
     except SleuthError as exc:
         fail(str(exc))
     if as_json:
@@ -162,13 +166,15 @@ def signals(
     console.print(f"first error: {found.first_error_at.isoformat()}   services: {', '.join(found.services) or '-'}")
     if found.failing_tests:
         console.print(f"failing tests: {', '.join(found.failing_tests)}")
+    for note in found.notes:
+        console.print(f"note: {note}", highlight=False, markup=False)
     if not found.exceptions:
         console.print("no stack trace found")
     for exc in found.exceptions:
         console.print(f"[bold]{exc.type}[/]: {exc.message}", highlight=False)
         for frame in exc.frames:
             tag = "app" if frame.in_app else "lib"
-            console.print(f"   [{tag}] {frame.file}:{frame.line} in {frame.function}", highlight=False)
+            console.print(f"   [{tag}] {frame.file}:{frame.line} in {frame.function}", highlight=False, markup=False)
 
 
 def main() -> None:

@@ -51,8 +51,10 @@ class Incident(_Model):
         return as_utc(value)
 
     def text(self) -> str:
-        """Return all free text of the incident, for lexical matching."""
-        return "\n".join(part for part in (self.title, self.description, self.logs) if part)
+        """Return all free text of the incident, for lexical matching (a huge log as its excerpt)."""
+        from sleuth.tools.log_excerpt import excerpt_text
+
+        return "\n".join(part for part in (self.title, self.description, excerpt_text(self.logs).text) if part)
 
 
 class StackFrame(_Model):
@@ -96,6 +98,7 @@ class Signals(_Model):
     failing_tests: list[str] = Field(default_factory=list)
     keywords: list[str] = Field(default_factory=list)
     questions: list[str] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list, description="What was not read, e.g. a cut log.")
 
     def app_frames(self) -> list[StackFrame]:
         """Return in-app frames, innermost first, across all exceptions (last printed first)."""

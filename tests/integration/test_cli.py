@@ -100,3 +100,17 @@ def test_signals_from_stdin(as_json: bool) -> None:
         assert data["error_class"] == "logic_bug"
     else:
         assert "KeyError" in result.stdout
+
+
+def test_signals_finds_a_trace_in_the_middle_of_a_huge_log_file(tmp_path: Path) -> None:
+    trace = "Traceback (most recent call last):\n  File \"/app/x.py\", line 3, in f\n    g()\nKeyError: 'eur'\n"
+    noise = "2026-01-01T00:00:00Z INFO request served in 3 ms path=/api/v1/items\n" * 150_000  # ~10 MB
+    log = tmp_path / "app.log"
+    log.write_text(noise + trace + noise)
+    result = run("signals", str(log), "--json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert [exc["type"] for exc in data["exceptions"]] == ["KeyError"]
+    assert "skipped the rest" in data["notes"][0]
+    plain = run("signals", str(log))
+    assert "note: the log is " in plain.stdout and "[app] /app/x.py:3 in f" in plain.stdout

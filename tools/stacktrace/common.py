@@ -4,6 +4,8 @@ import json
 import re
 from collections.abc import Iterator
 
+from sleuth.tools.log_excerpt import excerpt_text
+
 # Prefixes that log shippers put in front of every line; stripping them leaves the trace's own
 # indentation intact (exactly one separating space is removed).
 _LINE_PREFIXES = [
@@ -44,8 +46,6 @@ _LINE_PREFIXES = [
     re.compile(r"^\d{4}-\d{2}-\d{2}T[\d:.]+Z\t[\w-]+\t[A-Z]+\t"),
 ]
 _MAX_PREFIXES = 3  # shippers stack: compose in front of pm2 in front of the program's own line
-
-MAX_TEXT_CHARS = 2_000_000
 
 
 def strip_line_prefix(line: str) -> str:
@@ -120,21 +120,13 @@ def _split_run_on(line: str) -> list[str]:
     return parts if len(parts) > 2 else [line]
 
 
-def _head_and_tail(text: str) -> str:
-    """A huge log keeps its first and last MAX_TEXT_CHARS/2: a crash's trace is usually at the end."""
-    if len(text) <= MAX_TEXT_CHARS:
-        return text
-    half = MAX_TEXT_CHARS // 2
-    return text[:half] + "\n" + text[-half:]
-
-
 def prepare_lines(text: str) -> list[str]:
     """Split text into lines ready for parsing: CRLF folded, prefixes stripped, JSON decoded.
 
     A trace escaped inside a JSON log line (or a pretty-printed JSON document) is replaced by its
     decoded lines, because the labels describe what the program wrote before JSON encoding.
     """
-    text = _head_and_tail(text).replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
+    text = excerpt_text(text).text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
     stripped = text.strip()
     if stripped.startswith(("{", "[")):
         try:
