@@ -43,6 +43,32 @@ def ingest(
         console.print(f"  note: {escape(note)}", highlight=False)
 
 
+@app.command()
+def remove(
+    service: Annotated[str, typer.Argument(help="The service the deploy belongs to.")],
+    sha: Annotated[str, typer.Argument(help="The deployed sha, or a prefix of at least 4 hex digits.")],
+    env: Annotated[str | None, typer.Option(help="Only the deploy to this environment.")] = None,
+    at: Annotated[str | None, typer.Option(help="Only the deploy at this time (ISO 8601).")] = None,
+) -> None:
+    """Remove one stored deploy (a bad feed row) and recompute ship times without it."""
+    from sleuth import index_api
+    from sleuth.config import load_settings
+    from sleuth.inputs import parse_time
+
+    try:
+        moment = parse_time(at) if at else None
+        removed, result = index_api.remove_deploy(load_settings(), service, sha, environment=env, at=moment)
+    except SleuthError as exc:
+        fail(str(exc))
+    console.print(
+        f"removed the deploy of {removed.service}/{removed.environment} {removed.sha[:12]} at {removed.at:%Y-%m-%d %H:%M};"
+        f" ship times recomputed for: {', '.join(result.repos) or '-'}",
+        highlight=False,
+    )
+    for note in result.notes:
+        console.print(f"  note: {escape(note)}", highlight=False)
+
+
 def _views(service: str, since: str, deploys_file: Path | None, anomaly_at: datetime | None, env: str | None) -> Any:
     from sleuth import index_api
     from sleuth.config import load_settings

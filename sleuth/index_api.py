@@ -205,6 +205,59 @@ def ingest_deploys(settings: Settings, deploys: list[Deploy], index: ChangeIndex
             index.close()
 
 
+def remove_deploy(
+    settings: Settings,
+    service: str,
+    sha: str,
+    *,
+    environment: str | None = None,
+    at: datetime | None = None,
+    index: ChangeIndex | None = None,
+) -> tuple[Deploy, IngestResult]:
+    """Remove one stored deploy (sha prefix, narrowed by environment/time) and re-tie ship times without it.
+
+    More than one match is refused, naming them, so a short prefix never deletes a service's history.
+    """
+    from sleuth.tools.local_git import LocalGitHost
+
+    if not _SHA.fullmatch(sha):
+        raise SleuthError(
+            f"{sha[:40]!r} is not a commit sha", hint="give the deploy's sha (or a prefix of 4+ hex digits)"
+        )
+    owned = index is None
+    index = index or open_index(settings)
+    try:
+        matches = [
+            d
+            for d in index.store.deploys(service)
+            if d.sha.lower().startswith(sha.lower())
+            and (environment is None or d.environment == environment)
+            and (at is None or int(d.at.timestamp()) == int(at.timestamp()))
+        ]
+        if not matches:
+            raise SleuthError(
+                f"no stored deploy of {service!r} matches sha {sha}",
+                hint=f"see them with `sleuth deploy list {service} --since 365d`",
+            )
+        if len(matches) > 1:
+            listed = "; ".join(f"{d.environment} {d.sha[:12]} at {d.at:%Y-%m-%dT%H:%M:%SZ}" for d in matches[:5])
+            raise SleuthError(
+                f"{len(matches)} deploys of {service!r} match sha {sha}: {listed}",
+                hint="narrow it with --env and/or --at (the deploy's time), or give more of the sha",
+            )
+        index.store.remove_deploy(matches[0])
+        result = IngestResult(received=1, new=0)
+        for path in _repos_for_service(index, settings, service):
+            host = LocalGitHost(path)
+            if index.store.repo(host.name) is not None:
+                result.notes.extend(_retie(index, host))
+                result.repos.append(host.name)
+        return matches[0], result
+    finally:
+        if owned:
+            index.close()
+
+
 _SHA = re.compile(r"[0-9a-fA-F]{4,64}")
 
 

@@ -274,6 +274,16 @@ class ChangeStore:
             rows = self.db.execute(query + " ORDER BY at")
         return [Deploy(service=s, environment=e, sha=sha, at=_dt(at), status=st) for s, e, sha, at, st in rows]
 
+    def remove_deploy(self, deploy: Deploy) -> None:
+        """Delete one stored deploy event, and the ship times its service/environment had."""
+        with self.transaction() as db:
+            key = (deploy.service, deploy.environment)
+            db.execute(
+                "DELETE FROM deploys WHERE service = ? AND environment = ? AND sha = ? AND at = ?",
+                (*key, deploy.sha, _ts(deploy.at)),
+            )
+            db.execute("DELETE FROM shipped WHERE service = ? AND environment = ?", key)
+
     def replace_shipped(self, repo: str, service: str, environment: str, shipped: dict[str, datetime]) -> None:
         """Replace the ship times of one service/environment's changes."""
         with self.transaction() as db:

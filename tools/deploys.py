@@ -97,7 +97,8 @@ def deployed_ref_at(
         except SleuthError:
             notes.append(
                 f"deploy of {deploy.service} at {deploy.at:%Y-%m-%d %H:%M} names sha {deploy.sha[:12]}, which"
-                f" {host.name} does not have: ignored (remove it with `sleuth deploy ingest` of a corrected feed)"
+                f" {host.name} does not have: ignored"
+                f" (remove it: `sleuth deploy remove {deploy.service} {deploy.sha[:12]}`)"
             )
     return None, notes
 

@@ -118,3 +118,28 @@ def test_malformed_deploy_files_name_the_line(project: Path, name: str, content:
     result = run(project, "deploy", "ingest", str(path))
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert needle in result.stderr.replace(str(project) + "/", "")
+
+
+def test_remove_takes_out_one_deploy_and_refuses_an_ambiguous_one(project: Path, estate: Estate) -> None:
+    deploys = [d for d in json.loads(estate.deploys_path.read_text()) if d["service"] == "payments"]
+    last = deploys[-1]
+    # A wrong row in the feed: the right sha shipped again to production a day later.
+    wrong = {**last, "at": "2026-10-30T12:00:00Z"}
+    path = project / "deploys.json"
+    path.write_text(json.dumps([*deploys, wrong]))
+    assert run(project, "deploy", "ingest", str(path)).returncode == 0
+
+    ambiguous = run(project, "deploy", "remove", "payments", last["sha"][:10])
+    assert ambiguous.returncode == 2 and "2 deploys of 'payments' match" in ambiguous.stderr
+    assert "--at" in ambiguous.stderr and "Traceback" not in ambiguous.stderr
+    missing = run(project, "deploy", "remove", "payments", "deadbeef")
+    assert missing.returncode == 2 and "no stored deploy of 'payments' matches sha deadbeef" in missing.stderr
+
+    removed = run(project, "deploy", "remove", "payments", last["sha"][:10], "--at", wrong["at"])
+    assert removed.returncode == 0, removed.stderr
+    assert "removed the deploy of payments/" in removed.stdout and "2026-10-30 12:00" in removed.stdout
+    listed = run(project, "deploy", "correlate", "payments", "--at", "2026-10-31T00:00:00Z", "--since", "3d", "--json")
+    times = [d["deploy"]["at"] for d in json.loads(listed.stdout)["deploys"]]
+    assert not any(t.startswith("2026-10-30T12:00") for t in times) and times
+    # The rest of the history is intact: the right deploy is still there.
+    assert len(times) == len([d for d in deploys if d["at"] >= "2026-10-28"])
