@@ -61,8 +61,8 @@ def remove(
     except SleuthError as exc:
         fail(str(exc))
     console.print(
-        f"removed the deploy of {removed.service}/{removed.environment} {removed.sha[:12]} at {removed.at:%Y-%m-%d %H:%M};"
-        f" ship times recomputed for: {', '.join(result.repos) or '-'}",
+        f"removed the deploy of {removed.service}/{removed.environment} {removed.sha[:12]}"
+        f" at {removed.at:%Y-%m-%d %H:%M}; ship times recomputed for: {', '.join(result.repos) or '-'}",
         highlight=False,
     )
     for note in result.notes:

@@ -11,6 +11,8 @@ from functools import lru_cache
 
 from unidiff import PatchedFile, PatchSet, UnidiffParseError
 
+from sleuth.tools.git_cli import unquote_path
+
 # "func (s *Server) Handle(", "public Foo bar(", "def baz(", "function qux(", "class Quux"
 _HEADER_NAME = re.compile(
     r"(?:\b(?:def|class|func|function|fn|module|interface|struct|impl)\s+(?:\([^)]*\)\s*)?([A-Za-z_$][\w$.]*))"
@@ -52,7 +54,7 @@ def _file_change(patched: PatchedFile) -> FileChange:
     info = str(patched.patch_info)
     blobs = _INDEX.search(info)
     change = FileChange(
-        path=patched.path,
+        path=unquote_path(patched.path),
         old_blob=blobs.group(1) if blobs else "",
         new_blob=blobs.group(2) if blobs else "",
         is_binary=patched.is_binary_file,

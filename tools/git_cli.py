@@ -67,3 +67,41 @@ def git_failure(command: str, repo: Path, stderr: str) -> SleuthError:
             "fetch full history with `git fetch --refetch` or clone again without --filter/--depth"
         )
     return SleuthError(f"git {command} failed in {repo}: {detail}", hint=hint)
+
+
+_C_ESCAPES = {"a": 7, "b": 8, "t": 9, "n": 10, "v": 11, "f": 12, "r": 13, '"': 34, "\\": 92}
+
+
+def unquote_path(text: str) -> str:
+    """A path as git prints it in diff headers (C-quoted when it holds a newline, tab, quote or backslash).
+
+    Diff headers are the one place git has no `-z`; everywhere else sleuth reads paths NUL-separated.
+    """
+    if len(text) < 2 or not (text.startswith('"') and text.endswith('"')):
+        return text
+    body, out, i = text[1:-1], bytearray(), 0
+    while i < len(body):
+        char = body[i]
+        if char != "\\" or i + 1 == len(body):
+            out += char.encode()
+            i += 1
+        elif body[i + 1] in _C_ESCAPES:
+            out.append(_C_ESCAPES[body[i + 1]])
+            i += 2
+        elif body[i + 1 : i + 4].isdigit():
+            out.append(int(body[i + 1 : i + 4], 8) & 0xFF)
+            i += 4
+        else:
+            out += body[i : i + 2].encode()
+            i += 2
+    return out.decode("utf-8", errors="replace")
+
+
+def diff_header_path(line: str) -> str:
+    """The after-side path of a `diff --git a/x b/x` header line (quoted or not)."""
+    rest = line.removeprefix("diff --git ")
+    if not rest.endswith('"'):
+        return rest.split(" b/", 1)[-1] if " b/" in rest else rest.split(" ")[-1]
+    # The b-side is quoted: its opening quote is the last one that follows a space.
+    start = rest.rfind(' "') + 1
+    return unquote_path(rest[start:]).removeprefix("b/")

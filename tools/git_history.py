@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from sleuth.models import Change
-from sleuth.tools.git_cli import FIELD, RECORD, git_env, git_failure
+from sleuth.tools.git_cli import FIELD, RECORD, diff_header_path, git_env, git_failure
 from sleuth.tools.local_git import LOG_FORMAT, LocalGitHost
 
 MAX_FILE_DIFF_BYTES = 100_000  # a generated or vendored file's diff is summarised, not stored
@@ -27,9 +27,7 @@ def _diff_stats(diff: str) -> tuple[list[str], int, int]:
     for line in diff.splitlines():
         if line.startswith("diff --git "):
             in_header = True
-            # "diff --git a/x b/x": the b/ path is the file after the change.
-            path = line.split(" b/", 1)[-1] if " b/" in line else line.split(" ")[-1]
-            files.append(path)
+            files.append(diff_header_path(line))
         elif line.startswith("@@"):
             in_header = False
         elif not in_header:

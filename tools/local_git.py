@@ -85,6 +85,7 @@ class LocalGitHost:
             "--diff-merges=first-parent",
             "--no-renames",
             "--numstat",
+            "-z",
             f"--format={RECORD}{LOG_FORMAT}",
             f"--since={since.isoformat()}",
             ref,
@@ -105,18 +106,24 @@ class LocalGitHost:
             "--diff-merges=first-parent",
             "--no-renames",
             "--numstat",
+            "-z",
             f"--format={RECORD}{LOG_FORMAT}",
             self.resolve(sha),
         )
         return with_branch_messages(self.path, [self.parse_record(result.stdout.split(RECORD)[1])])[0]
 
     def parse_record(self, record: str) -> Change:
-        """Parse one `git log` record of LOG_FORMAT (optionally followed by --numstat lines)."""
+        """Parse one `git log -z` record of LOG_FORMAT (optionally followed by NUL-ended --numstat entries)."""
         sha, parents, author, email, authored, committed, message, stats = record.split(FIELD, 7)
         title, body = _title_and_body(message)
         files, additions, deletions = [], 0, 0
-        for line in stats.strip().splitlines():
-            added, removed, path = line.split("\t", 2)
+        for entry in stats.split("\0"):
+            # -z keeps paths verbatim (a newline or quote in a name is not escaped); only the
+            # first entry follows the format's line break.
+            entry = entry.removeprefix("\n")
+            if not entry:
+                continue
+            added, removed, path = entry.split("\t", 2)
             files.append(path)
             additions += int(added) if added.isdigit() else 0
             deletions += int(removed) if removed.isdigit() else 0
@@ -152,7 +159,7 @@ class LocalGitHost:
     @lru_cache(maxsize=64)  # noqa: B019
     def list_files(self, ref: str) -> list[str]:
         """Return every file path at a ref."""
-        return run_git(self.path, "ls-tree", "-r", "--name-only", ref).stdout.splitlines()
+        return [p for p in run_git(self.path, "ls-tree", "-r", "-z", "--name-only", ref).stdout.split("\0") if p]
 
     def blame(self, ref: str, path: str, start: int, end: int) -> dict[int, tuple[str, int]]:
         """Map lines start..end of a file at ref to (first-parent change sha, its line number)."""

@@ -116,3 +116,23 @@ def test_a_clone_missing_objects_says_so_and_what_to_do(tmp_path: Path) -> None:
     (repo / ".git" / "objects" / blob[:2] / blob[2:]).unlink()  # as a blobless clone without network has it
     with pytest.raises(SleuthError, match=r"missing objects.*git fetch --refetch"):
         list(iter_history(LocalGitHost(repo), "HEAD"))
+
+
+ODD_NAMES = ["new\nline.py", 'q"uote.py', "tab\tcafé.py", "back\\slash.py", "plain.py"]
+
+
+def test_file_names_with_newlines_quotes_and_tabs_are_read_verbatim(tmp_path: Path) -> None:
+    from sleuth.tools.diff_symbols import parse_diff
+
+    repo = new_repo(tmp_path / "odd")
+    commit_files(repo, {name: "x = 1\n" for name in ODD_NAMES}, "odd names", when="2026-10-01T09:00:00Z")
+    commit_files(repo, {name: "x = 2\n" for name in ODD_NAMES}, "touch them", when="2026-10-02T09:00:00Z")
+    host = LocalGitHost(repo)
+    expected = sorted(ODD_NAMES)
+    # git prints these as "new\nline.py" etc. unless read with -z (or unquoted from diff headers).
+    assert sorted(host.changes(None, SINCE, UNTIL)[0].files) == expected
+    assert sorted(host.change("HEAD").files) == expected
+    assert sorted(host.list_files("HEAD")) == expected
+    streamed = list(iter_history(host, "HEAD"))
+    assert [sorted(change.files) for change, _ in streamed] == [expected, expected]
+    assert sorted(f.path for f in parse_diff(streamed[-1][1])) == expected
