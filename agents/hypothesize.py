@@ -5,6 +5,8 @@ from sleuth.agents.search_changes import rank_candidates, with_feature
 from sleuth.models import Candidate, ErrorClass, Evidence, Hypothesis, Signals
 
 LOW_CONFIDENCE = 0.5
+# A shallow clone cut inside the window may hide the culprit: no verdict from it is better than a guess.
+HISTORY_CUT_CONFIDENCE = 0.45
 MAX_CODE_HYPOTHESES = 3
 # Reading past the stack: last touching the definition of something the failing line calls or reads
 # is strong evidence (its weight is the fusion's `call_path`); touching a caller, half as strong.
@@ -183,3 +185,8 @@ def hypothesize(candidates: list[Candidate], signals: Signals, evidence: list[Ev
     for rank, hypothesis in enumerate(hypotheses, start=1):
         hypothesis.rank = rank
     return hypotheses
+
+
+def capped(hypotheses: list[Hypothesis], ceiling: float) -> list[Hypothesis]:
+    """The same hypotheses with no confidence above `ceiling` (the evidence may be incomplete)."""
+    return [h.model_copy(update={"confidence": min(h.confidence, ceiling)}) for h in hypotheses]

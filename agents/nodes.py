@@ -10,7 +10,14 @@ from sleuth.agents.clone_and_read import clone_and_read
 from sleuth.agents.confirm_culprit import confirm_culprit
 from sleuth.agents.context import InvestigationContext
 from sleuth.agents.draft_fix import draft_fix
-from sleuth.agents.hypothesize import LOW_CONFIDENCE, hypothesize, promote_reproduced, rerank_by_reading
+from sleuth.agents.hypothesize import (
+    HISTORY_CUT_CONFIDENCE,
+    LOW_CONFIDENCE,
+    capped,
+    hypothesize,
+    promote_reproduced,
+    rerank_by_reading,
+)
 from sleuth.agents.llm_rerank import TOP_K, llm_rerank
 from sleuth.agents.plan import plan
 from sleuth.agents.ranking_weights import fusion_weights
@@ -96,6 +103,7 @@ def search_changes_node(state: State, runtime: Ctx) -> State:
         "candidates": candidates,
         "signals": result.signals,
         "notes": notes,
+        "history_cut": result.history_cut,
         "llm_usage": usage,
         **_timed("search_changes", started),
     }
@@ -126,6 +134,8 @@ def hypothesize_node(state: State, runtime: Ctx) -> State:
         state["candidates"], evidence, fusion_weights(runtime.context.settings.ranking_weights)
     )
     hypotheses = hypothesize(candidates, state["signals"], evidence)
+    if state.get("history_cut"):
+        hypotheses = capped(hypotheses, HISTORY_CUT_CONFIDENCE)
     top = hypotheses[0]
     name = top.culprit_sha[:10] if top.culprit_sha else "no code change"
     _progress("hypothesize", f"leading: {name} (confidence {top.confidence:.2f})")

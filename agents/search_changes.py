@@ -24,6 +24,7 @@ from sleuth.errors import SleuthError
 from sleuth.models import Candidate, Change, Deploy, Incident, Signals, StackFrame
 from sleuth.tools.change_index import ChangeIndex
 from sleuth.tools.change_store import change_id
+from sleuth.tools.clone_gaps import clone_gaps
 from sleuth.tools.deploys import shipped_times
 from sleuth.tools.lexical import bm25_scores
 from sleuth.tools.local_git import LocalGitHost
@@ -44,6 +45,8 @@ class SearchResult:
     candidates: list[Candidate]
     signals: Signals
     notes: list[str]
+    # The clone's history is cut (shallow) after the window starts: the culprit may be unseen.
+    history_cut: bool = False
 
 
 def map_frames(signals: Signals, repo_files: list[str]) -> Signals:
@@ -136,12 +139,14 @@ def search_changes(
     cutoff = signals.first_error_at
     since = incident.started_at - timedelta(days=window_days)
     until = min(cutoff, incident.started_at)
-    notes: list[str] = []
+    gaps = clone_gaps(host.path)
+    notes: list[str] = gaps.notes()
     query = _query(incident, signals)
     # Changes come from the branch (some may not have shipped yet); blame reads the running ref.
     if index is not None:
         ids = index.store.ids_in_window([host.name], since, until)
         stored = index.store.get_many(ids)
+        ids = [i for i in ids if stored[i].sha not in gaps.boundary]
         changes = [stored[i] for i in ids]
         dense, bm25 = index.scores(query, [host.name], since, until, limit=max(1, len(changes)), window=ids)
         top_dense = max(dense.values(), default=0.0) or 1.0
@@ -149,7 +154,7 @@ def search_changes(
         semantic = [dense.get(change_id(host.name, c.sha), 0.0) / top_dense for c in changes]
         lexical = [bm25.get(change_id(host.name, c.sha), 0.0) / top_bm25 for c in changes]
     else:
-        changes = host.changes(branch, since, until)
+        changes = [c for c in host.changes(branch, since, until) if c.sha not in gaps.boundary]
     diffs = [host.diff(c.sha)[:DIFF_CHARS_FOR_TEXT] for c in changes]  # read once: bm25 and diff evidence
     if index is None:
         raw = bm25_scores([_change_text(c, diff) for c, diff in zip(changes, diffs, strict=True)], query)
@@ -215,7 +220,14 @@ def search_changes(
                 reasons=_reasons(features, timing, shipped_at, cutoff, reverted.get(change.sha)),
             )
         )
-    return SearchResult(candidates=rank_candidates(candidates), signals=signals, notes=notes)
+    if not candidates and gaps.cuts_into(since):
+        raise SleuthError(
+            f"no changes in the {window_days}-day window before the incident: {gaps.notes()[0]}",
+            hint="deepen the clone, then investigate again",
+        )
+    return SearchResult(
+        candidates=rank_candidates(candidates), signals=signals, notes=notes, history_cut=gaps.cuts_into(since)
+    )
 
 
 def fused_score(features: dict[str, float], timing: str, weights: dict[str, float]) -> float:

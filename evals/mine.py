@@ -20,6 +20,7 @@ from sleuth.evals.history import RepoHistory
 from sleuth.evals.release_notes import note_patch, note_text, own_notes, release_notes, without_restored
 from sleuth.evals.scrub import is_strict, long_enough, scrub
 from sleuth.models import Change, as_utc
+from sleuth.tools.clone_gaps import clone_gaps
 from sleuth.tools.git_cli import FIELD, RECORD, run_git
 from sleuth.tools.local_git import LocalGitHost, blame_lines
 from sleuth.tools.reverts import REVERT_REF, REVERT_SUBJECT, REVERTS_SHA
@@ -75,12 +76,13 @@ class MineResult:
     strict: int = 0
     fixes_seen: int = 0
     skipped: Counter[str] = field(default_factory=Counter)
+    notes: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         skipped = ", ".join(f"{reason} {count}" for reason, count in sorted(self.skipped.items())) or "none"
         return (
             f"{self.cases} cases ({self.strict} strict) from {self.fixes_seen} reverts/fixes → {self.out}\n"
-            f"skipped: {skipped}"
+            f"skipped: {skipped}" + "".join(f"\nnote: {note}" for note in self.notes)
         )
 
 
@@ -273,7 +275,8 @@ def mine_repository(
     name = host.path.parent.name.split("+")[-1] if host.name in ("repo", "") else host.name
     commits = _commits(host, branch)
     miner = _Miner(history, window_days, commits)
-    result = MineResult(out=out)
+    gaps = clone_gaps(host.path)
+    result = MineResult(out=out, notes=gaps.notes())
     notes = release_notes(host, branch)
     fixes = [c for c in commits if _is_fix(c, notes.get(c.sha, ""))]
     fix_shas = {c.sha for c in fixes}
@@ -304,6 +307,9 @@ def mine_repository(
             continue
         if culprit == landing:
             result.skipped["intra_pr"] += 1
+            continue
+        if culprit in gaps.boundary:  # a shallow cut: its diff would add every file of the repository
+            result.skipped["shallow_cut"] += 1
             continue
         change, fix = miner.changes.get(culprit), miner.changes[landing]
         if change is None or miner.first_parent.position[culprit] > miner.first_parent.position[landing]:

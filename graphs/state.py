@@ -55,6 +55,8 @@ class InvestigationState(InvestigationInput, total=False):
     """What plan understood; search-changes adds the repository path of each frame."""
     candidates: list[Candidate]
     """Changes in the window, ranked, with their feature values."""
+    history_cut: bool
+    """The clone is shallow and its cut falls inside the window: confidence is capped."""
     evidence: Annotated[list[Evidence], operator.add]
     """Cited facts gathered by every reading round (accumulates)."""
     hypotheses: list[Hypothesis]

@@ -52,6 +52,7 @@ def sync(
 ) -> list[SyncResult]:
     """Sync the given repositories (default: every configured one) into the index."""
     from sleuth.tools.catalogue import profile_repo, store_profile
+    from sleuth.tools.clone_gaps import clone_gaps
     from sleuth.tools.index_sync import sync_lock, sync_repo
     from sleuth.tools.local_git import LocalGitHost
 
@@ -64,6 +65,7 @@ def sync(
                 host = LocalGitHost(repo)
                 repo_branch = branch or settings.branch_for_repo(repo)
                 result = sync_repo(index, host, repo_branch, services or [host.name], on_progress)
+                result.notes.extend(clone_gaps(host.path).notes())
                 store_profile(index, profile_repo(host, repo_branch, services or [host.name]))
                 results.append(result)
                 _retie(index, host)
