@@ -59,9 +59,20 @@ class RunJournal:
         with self._lock:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with self.path.open("a", encoding="utf-8") as journal:
+                if _ends_torn(self.path):
+                    journal.write("\n")  # end the line an interruption cut short, so this one stands alone
                 journal.write(line + "\n")
                 journal.flush()
                 os.fsync(journal.fileno())
 
     def remove(self) -> None:
         self.path.unlink(missing_ok=True)
+
+
+def _ends_torn(path: Path) -> bool:
+    """Whether the file's last line lacks its newline (a write cut off mid-line)."""
+    with path.open("rb") as journal:
+        if journal.seek(0, os.SEEK_END) == 0:
+            return False
+        journal.seek(-1, os.SEEK_END)
+        return journal.read(1) != b"\n"

@@ -38,3 +38,19 @@ def test_only_results_of_the_same_case_mode_weights_and_commit_come_back(tmp_pat
         assert RunJournal(journal.path, changed).finished([one, two]) == {}
     journal.remove()
     assert journal.finished([one]) == {} and not journal.path.exists()
+
+
+def test_a_torn_last_line_costs_only_itself(tmp_path: Path) -> None:
+    key = run_key(mode="offline", model=None, weights={"lexical": 1.0}, version=VERSION)
+    journal = RunJournal(tmp_path / "j.jsonl", key)
+    one, two, three = _case("one"), _case("two"), _case("three")
+    journal.append(one, CaseResult(id="one", culprit="b" * 40, ranks={"sleuth": 1}))
+    journal.append(two, CaseResult(id="two", culprit="b" * 40, ranks={"sleuth": 2}))
+    whole = journal.path.read_bytes()
+    journal.path.write_bytes(whole[: len(whole) - 25])  # killed while writing "two"
+    # The resumed run appends the next case; it must not glue onto the torn line.
+    resumed = RunJournal(journal.path, key)
+    assert set(resumed.finished([one, two, three])) == {"one"}
+    resumed.append(three, CaseResult(id="three", culprit="b" * 40, ranks={"sleuth": 1}))
+    resumed.append(two, CaseResult(id="two", culprit="b" * 40, ranks={"sleuth": 2}))
+    assert set(resumed.finished([one, two, three])) == {"one", "two", "three"}
