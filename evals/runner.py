@@ -26,10 +26,18 @@ Mode = Literal["offline", "llm"]
 _TEST_NODES = ("confirm_culprit", "draft_fix")
 
 
-def _histories(cases: list[EvalCase]) -> dict[tuple[str, str | None], RepoHistory]:
+def _load_history(repo: str, branch: str | None) -> RepoHistory | SleuthError:
+    try:
+        return RepoHistory(repo, branch)
+    except SleuthError as exc:
+        return exc
+
+
+def _histories(cases: list[EvalCase]) -> dict[tuple[str, str | None], RepoHistory | SleuthError]:
+    """Each (repo, branch) read once; one that cannot be read is its error, failing only its own cases."""
     keys = list(dict.fromkeys((case.repo, case.branch) for case in cases))
     with ThreadPoolExecutor(max_workers=min(4, len(keys))) as pool:
-        loaded = list(pool.map(lambda key: RepoHistory(*key), keys))
+        loaded = list(pool.map(lambda key: _load_history(*key), keys))
     return dict(zip(keys, loaded, strict=True))
 
 
@@ -185,10 +193,20 @@ def run_cases(
 
         load_model(settings.index)
     # A wrong answer key is the dataset's bug: say so before running anything.
-    culprits = {case.id: _resolve_culprit(case, histories[(case.repo, case.branch)]) for case in pending}
+    culprits = {
+        case.id: _resolve_culprit(case, history)
+        for case in pending
+        if isinstance(history := histories[(case.repo, case.branch)], RepoHistory)
+    }
 
     def one(case: EvalCase) -> CaseResult:
-        result = run_case(case, culprits[case.id], histories[(case.repo, case.branch)], settings)
+        history = histories[(case.repo, case.branch)]
+        if isinstance(history, SleuthError):
+            result = CaseResult(
+                id=case.id, tags=list(case.tags), culprit=case.truth.culprit, error=f"repository unreadable: {history}"
+            )
+        else:
+            result = run_case(case, culprits[case.id], history, settings)
         if on_result is not None:
             on_result(case, result)
         return result

@@ -57,11 +57,16 @@ def run_git(
 _MISSING_OBJECT = ("unable to read", "missing blob", "missing tree", "bad object", "could not fetch", "promisor")
 
 
+def is_missing_objects(stderr: str) -> bool:
+    """Whether git failed because the clone lacks objects."""
+    return any(marker in stderr.lower() for marker in _MISSING_OBJECT)
+
+
 def git_failure(command: str, repo: Path, stderr: str) -> SleuthError:
     """The error for a failed git command: git's last line, and what to do when objects are missing."""
     detail = (stderr.strip().splitlines() or ["no output"])[-1]
     hint = None
-    if any(marker in stderr.lower() for marker in _MISSING_OBJECT):
+    if is_missing_objects(stderr):
         hint = (
             "the clone is missing objects (a partial or shallow clone, or a damaged one): "
             "fetch full history with `git fetch --refetch` or clone again without --filter/--depth"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from sleuth.errors import SleuthError
 from sleuth.models import Change
-from sleuth.tools.git_cli import FIELD, RECORD, run_git
+from sleuth.tools.git_cli import FIELD, RECORD, git_failure, is_missing_objects, run_git
 from sleuth.tools.merge_messages import gerrit_title, with_branch_messages
 
 _GITHUB_MERGE = re.compile(r"^Merge pull request #(\d+) from ")
@@ -78,18 +78,15 @@ class LocalGitHost:
         """Return the first-parent changes merged into the branch in [since, until), newest first."""
         ref = branch or "HEAD"
         self.resolve(ref)
-        result = run_git(
-            self.path,
-            "log",
-            "--first-parent",
-            "--diff-merges=first-parent",
-            "--no-renames",
-            "--numstat",
-            "-z",
-            f"--format={RECORD}{LOG_FORMAT}",
-            f"--since={since.isoformat()}",
-            ref,
-        )
+        log = ["log", "--first-parent", "--diff-merges=first-parent", "--no-renames", "-z"]
+        window = [f"--format={RECORD}{LOG_FORMAT}", f"--since={since.isoformat()}", ref]
+        result = run_git(self.path, *log, "--numstat", *window, check=False)
+        if result.returncode != 0 and is_missing_objects(result.stderr):
+            # Line counts need every blob; a clone missing some (partial, a large file left out) still
+            # lists each change's files from the trees, with its counts left at zero.
+            result = run_git(self.path, *log, "--raw", *window, check=False)
+        if result.returncode != 0:
+            raise git_failure("log", self.path, result.stderr)
         changes = []
         for record in result.stdout.split(RECORD)[1:]:
             change = self.parse_record(record)
@@ -117,11 +114,15 @@ class LocalGitHost:
         sha, parents, author, email, authored, committed, message, stats = record.split(FIELD, 7)
         title, body = _title_and_body(message)
         files, additions, deletions = [], 0, 0
-        for entry in stats.split("\0"):
+        entries = iter(stats.split("\0"))
+        for entry in entries:
             # -z keeps paths verbatim (a newline or quote in a name is not escaped); only the
             # first entry follows the format's line break.
             entry = entry.removeprefix("\n")
             if not entry:
+                continue
+            if entry.startswith(":"):  # --raw: ":mode mode blob blob status", then the path
+                files.append(next(entries, ""))
                 continue
             added, removed, path = entry.split("\t", 2)
             files.append(path)

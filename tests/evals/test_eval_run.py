@@ -216,3 +216,54 @@ def test_an_interrupted_run_keeps_its_finished_cases_and_resume_runs_only_the_re
     assert fresh.returncode == 0, fresh.stderr
     again = json.loads(next(out.glob("fresh-*.json")).read_text())
     assert {c["id"]: c["ranks"] for c in again["cases"]} == {c["id"]: c["ranks"] for c in record["cases"]}
+
+
+def test_a_repository_that_cannot_be_read_fails_only_its_own_cases(tmp_path: Path) -> None:
+    # A clone missing one old blob (a large file left out of a snapshot): no case's window needs it.
+    repo = new_repo(tmp_path / "svc")
+    commit_files(
+        repo,
+        {"assets/big.dat": "x" * 1000, "app.py": "def total(items):\n    return sum(items)\n"},
+        "init",
+        when="2026-09-01T10:00:00+00:00",
+    )
+    commit_files(repo, {"README.md": "svc\n"}, "docs", when="2026-09-02T10:00:00+00:00")
+    (repo / "assets" / "big.dat").unlink()
+    commit_files(repo, {}, "drop the asset", when="2026-09-03T10:00:00+00:00")
+    commit_files(
+        repo,
+        {"app.py": "def total(items):\n    return sum(i['price'] for i in items)\n"},
+        "Price items by their price field",
+        when="2026-10-01T10:00:00+00:00",
+    )
+    culprit = subprocess.run(
+        ["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True, text=True
+    ).stdout.strip()
+    blob = subprocess.run(
+        ["git", "-C", str(repo), "rev-parse", "HEAD~3:assets/big.dat"], capture_output=True, text=True
+    ).stdout.strip()
+    (repo / ".git" / "objects" / blob[:2] / blob[2:]).unlink()
+    logs = (
+        "Traceback (most recent call last):\n"
+        f'  File "{repo}/app.py", line 2, in total\n'
+        "    return sum(i['price'] for i in items)\n"
+        "TypeError: 'int' object is not subscriptable\n"
+    )
+
+    def case(id: str, where: str) -> dict:
+        return {
+            "id": id,
+            "repo": where,
+            "incident": {"title": "totals fail", "logs": logs, "started_at": "2026-10-02T10:00:00Z"},
+            "window_days": 7,
+            "truth": {"culprit": culprit},
+        }
+
+    path = tmp_path / "cases.jsonl"
+    (tmp_path / "not-a-clone").mkdir()  # e.g. a snapshot whose .git was never restored
+    dump_cases([case("gone", str(tmp_path / "not-a-clone")), case("missing-blob", str(repo))], path)
+    results = {r.id: r for r in run_cases(load_cases(path), workers=1)}
+    assert results["gone"].error and "repository unreadable" in results["gone"].error
+    assert "not a git repository" in results["gone"].error
+    assert results["missing-blob"].error is None, results["missing-blob"].error
+    assert results["missing-blob"].ranks["sleuth"] == 1
