@@ -75,8 +75,14 @@ def run_investigation(
     index: Any = None,
     notes: list[str] | None = None,
     on_progress: ProgressCallback | None = None,
+    checkpointer: Any = None,
+    thread_id: str | None = None,
 ) -> Report:
-    """Run the investigation graph over a host (any LocalGitHost, e.g. an eval case's view of the past)."""
+    """Run the investigation graph over a host (any LocalGitHost, e.g. an eval case's view of the past).
+
+    With a `checkpointer` (e.g. `sleuth.checkpoints.sqlite_checkpointer`), each step is saved under
+    `thread_id`.
+    """
     from sleuth.agents.context import InvestigationContext
     from sleuth.graphs.investigation import build_graph
     from sleuth.llm import chat_model
@@ -86,19 +92,21 @@ def run_investigation(
     llm = chat_model(settings.llm)  # a missing key fails here, before a sandbox exists
     sandbox = open_sandbox(settings)
     try:
-        graph = build_graph()
+        graph = build_graph(checkpointer)
         context = InvestigationContext(host=host, sandbox=sandbox, settings=settings, index=index, llm=llm)
+        secrets = settings.secrets()
+        incident, intake_notes = _intake(incident, secrets)
         inputs = {
             "incident": incident,
             "repo": str(host.path),
             "branch": branch,
             "deploys": deploys,
             "window_days": window_days,
-            "notes": notes or [],
+            "notes": [*(notes or []), *intake_notes],
         }
         report: Report | None = None
-        secrets = settings.secrets()
-        for mode, chunk in graph.stream(inputs, context=context, stream_mode=["custom", "values"]):
+        config = {"configurable": {"thread_id": thread_id or "investigation"}} if checkpointer is not None else None
+        for mode, chunk in graph.stream(inputs, config, context=context, stream_mode=["custom", "values"]):
             if mode == "custom" and on_progress is not None:
                 on_progress(chunk["node"], scrub_values(chunk["message"], secrets))
             elif mode == "values" and "report" in chunk:
@@ -108,6 +116,23 @@ def run_investigation(
         return scrub_model(report, secrets)
     finally:
         sandbox.destroy()
+
+
+def _intake(incident: Incident, secrets: list[Any]) -> tuple[Incident, list[str]]:
+    """The incident the graph holds: a huge log as its excerpt, and no secret (by value, keyword or shape).
+
+    Redacted here, a token an engineer pasted with the logs reaches no state, checkpoint or report.
+    """
+    from sleuth.redact import redact
+    from sleuth.tools.log_excerpt import excerpt_text
+
+    logs = excerpt_text(incident.logs)
+    update = {
+        "title": redact(incident.title, secrets),
+        "description": redact(incident.description, secrets),
+        "logs": redact(logs.text, secrets),
+    }
+    return incident.model_copy(update=update), [note] if (note := logs.note()) else []
 
 
 def _choose_repo(settings: Settings, incident: Incident) -> tuple[str, list[str]]:

@@ -1,9 +1,12 @@
 """Canaries: configured secrets and keyword-style secrets planted in logs and history go nowhere."""
 
+import json
 import shutil
 import sqlite3
 import zlib
 from pathlib import Path
+
+import pytest
 
 from sleuth.api import investigate
 from sleuth.config import Settings
@@ -52,3 +55,59 @@ def test_configured_secrets_reach_no_report_and_no_index_row(estate: Estate, tmp
     for text in outputs:
         assert GITHUB_TOKEN not in text and LLM_KEY not in text
     assert any("ops: rotate [REDACTED]" in text for text in outputs)
+
+
+def test_no_secret_reaches_a_prompt_checkpoint_log_or_progress_line(
+    estate: Estate, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+
+    from sleuth.api import run_investigation
+    from sleuth.checkpoints import sqlite_checkpointer
+    from sleuth.tools.local_git import LocalGitHost
+    from tests.fakes.openai_chat import ChatServer
+
+    repo = tmp_path / "payments"
+    shutil.copytree(estate.repos["payments"], repo, symlinks=True)
+    commit_files(
+        repo, {"ops/notes.txt": f"token {GITHUB_TOKEN}\n"}, f"ops: rotate {GITHUB_TOKEN}", when="2026-10-28T08:00:00Z"
+    )
+    planted = "\n".join(KEYWORD_LEAKS)  # an engineer pasted the env dump with the trace
+    logs = f"{planted}\n{estate.incident.logs}\nAuthorization used {GITHUB_TOKEN}; fallback key {LLM_KEY}\n"
+    incident = estate.incident.model_copy(update={"logs": logs})
+    progress: list[str] = []
+    caplog.set_level(logging.DEBUG)
+    with (
+        ChatServer.running(["lower", "currency"]) as server,
+        sqlite_checkpointer(tmp_path / "checkpoints.sqlite3", [GITHUB_TOKEN, LLM_KEY]) as saver,
+    ):
+        settings = Settings.model_validate(
+            {"github": {"token": GITHUB_TOKEN}, "llm": {"api_key": LLM_KEY, "model": "judge", "base_url": server.url}}
+        )
+        report = run_investigation(
+            LocalGitHost(repo),
+            incident,
+            branch=None,
+            deploys=estate.deploys,
+            window_days=14,
+            settings=settings,
+            on_progress=lambda node, message: progress.append(message),
+            checkpointer=saver,
+            thread_id="canary",
+        )
+        saved = saver.get_tuple({"configurable": {"thread_id": "canary"}})
+    assert report.hypotheses[0].culprit_sha == estate.culprit_sha
+    assert server.requests, "the model was asked"
+    assert saved is not None and "report" in saved.checkpoint["channel_values"]
+    checkpoint_bytes = (tmp_path / "checkpoints.sqlite3").read_bytes()
+    places = {
+        "prompt": json.dumps(server.requests),
+        "report": report.model_dump_json() + to_markdown(report),
+        "progress": "\n".join(progress),
+        "log": caplog.text,
+        "checkpoint": checkpoint_bytes.decode("latin-1"),
+    }
+    assert "ops: rotate" in places["checkpoint"], "the checkpoint holds the run's state"
+    for place, text in places.items():
+        for secret in [GITHUB_TOKEN, LLM_KEY, *KEYWORD_LEAKS.values()]:
+            assert secret not in text, f"{secret} reached the {place}"
