@@ -327,6 +327,7 @@ def open_sandbox(settings: "Settings") -> "Sandbox":
             template=limits.e2b_template,
             clone_from=limits.clone_from,
             token_provider=(lambda: github.get_secret_value()) if github else None,
+            limits=SandboxLimits.model_validate(limits.model_dump(include=set(SandboxLimits.model_fields))),
         )
     return BubblewrapSandbox(
         timeout_seconds=limits.timeout_seconds,

@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 
 from sleuth.errors import SleuthError
 from sleuth.tools.sandbox import FORGET_OTHER_HISTORY, MAX_READ_BYTES, CommandResult, OutputTail
+from sleuth.tools.sandbox_limits import SandboxLimits, ulimit_prefix
 
 _log = logging.getLogger(__name__)
 WORKDIR = "/home/user/workspace"
@@ -49,6 +50,7 @@ class E2BSandbox:
         lifetime_seconds: int = 3600,
         clone_from: str = "local",
         token_provider: Callable[[], str | None] | None = None,
+        limits: SandboxLimits | None = None,
     ) -> None:
         self.api_key = api_key or os.environ.get("E2B_API_KEY")
         if not self.api_key:
@@ -63,6 +65,7 @@ class E2BSandbox:
         self.lifetime_seconds = lifetime_seconds
         self.clone_from = clone_from
         self.token_provider = token_provider
+        self.limits = limits or SandboxLimits()
         self._box: Any = None
         self._secrets: list[str] = []
         self._cloned = False
@@ -160,7 +163,10 @@ class E2BSandbox:
 
     def run(self, command: list[str], timeout: float | None = None) -> CommandResult:
         """Run a command in the clone; kill it on timeout; keep only the output's tail."""
-        result = self._run_shell(shlex.join(command), cwd=REPO_DIR, envs=None, timeout=timeout)
+        # The VM is the isolation (its own kernel, no network); the rlimits keep one command from
+        # exhausting it, as they do under bubblewrap.
+        limited = ulimit_prefix(self.limits) + "exec " + shlex.join(command)
+        result = self._run_shell(limited, cwd=REPO_DIR, envs=None, timeout=timeout)
         return result.model_copy(update={"command": command})
 
     def _run_shell(self, command: str, cwd: str, envs: dict[str, str] | None, timeout: float | None) -> CommandResult:

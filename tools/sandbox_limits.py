@@ -35,6 +35,17 @@ class SandboxLimits(BaseModel):
     workspace_quota_mb: int = Field(default=2048, ge=1, description="How much one command may grow the workspace by.")
 
 
+def ulimit_prefix(limits: SandboxLimits) -> str:
+    """The same per-process limits as shell builtins, for a sandbox sleuth reaches only through a shell (E2B).
+
+    Soft and hard together, so the command cannot raise them again; -f counts 1 KiB blocks in bash.
+    """
+    return (
+        f"ulimit -u {limits.processes} -v {limits.memory_mb * 1024} -f {limits.file_size_mb * 1024}"
+        f" -n {limits.open_files} -c 0 && "
+    )
+
+
 def rlimit_wrapper(limits: SandboxLimits) -> list[str]:
     """`prlimit … --` setting the per-process limits for the command it execs (and its children)."""
     args = [

@@ -134,3 +134,18 @@ def test_an_investigation_on_e2b_finds_the_culprit_and_kills_the_sandbox(fake_sd
     assert report.fix is not None and report.fix.validated, report.fix and report.fix.validation_summary
     (box,) = fake_sdk.created
     assert box.killed and box.options["allow_internet_access"] is False
+
+
+def test_commands_run_under_the_same_resource_limits_as_bubblewrap(fake_sdk, repo: Path) -> None:
+    from sleuth.tools.sandbox_limits import SandboxLimits
+
+    limits = SandboxLimits(processes=64, memory_mb=1024, file_size_mb=8, open_files=256)
+    with E2BSandbox(limits=limits) as sandbox:
+        sandbox.clone(repo, "HEAD")
+        shown = sandbox.run(["bash", "-c", "ulimit -u; ulimit -v; ulimit -f; ulimit -n; ulimit -Hv"]).output.split()
+        assert shown == ["64", str(1024 * 1024), str(8 * 1024), "256", str(1024 * 1024)]
+        # A file past the size limit is refused (SIGXFSZ), and the command cannot lift its limits.
+        big = sandbox.run(["bash", "-c", "head -c 20000000 /dev/zero > big.bin"])
+        assert big.exit_code != 0
+        lifted = sandbox.run(["bash", "-c", "ulimit -v unlimited"])
+        assert lifted.exit_code != 0
