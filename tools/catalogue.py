@@ -11,7 +11,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from sleuth.models import RepoProfile
-from sleuth.tools.git_cli import run_git
+from sleuth.tools.git_cli import run_git, since_option
 from sleuth.tools.local_git import LocalGitHost
 from sleuth.tools.path_mapping import RepoPathIndex
 
@@ -88,7 +88,7 @@ def profile_repo(
     last = run_git(host.path, "log", "-1", "--format=%cI", ref).stdout.strip()
     last_at = datetime.fromisoformat(last) if last else None
     since = (now or last_at or datetime.now(UTC)) - timedelta(days=30)
-    recent = run_git(host.path, "rev-list", "--first-parent", "--count", f"--since={since.isoformat()}", ref)
+    recent = run_git(host.path, "rev-list", "--first-parent", "--count", since_option(since.isoformat()), ref)
     return RepoProfile(
         name=host.name,
         path=str(host.path),

@@ -1,6 +1,8 @@
 """Running the git CLI: argument lists, a timeout on every call, errors that say what failed."""
 
+import re
 import subprocess
+from functools import lru_cache
 from pathlib import Path
 
 from sleuth.errors import SleuthError
@@ -110,3 +112,22 @@ def diff_header_path(line: str) -> str:
     # The b-side is quoted: its opening quote is the last one that follows a space.
     start = rest.rfind(' "') + 1
     return unquote_path(rest[start:]).removeprefix("b/")
+
+
+def since_option(moment: str) -> str:
+    """`--since-as-filter` where git has it (2.37+), else `--since`.
+
+    `--since` stops the walk at the first commit dated before it: one commit with a skewed clock
+    (or a rebased, back-dated one) at the branch's tip would hide the whole window behind it.
+    """
+    return f"--since-as-filter={moment}" if _git_version() >= (2, 37) else f"--since={moment}"
+
+
+@lru_cache(maxsize=1)
+def _git_version() -> tuple[int, int]:
+    try:
+        out = subprocess.run(["git", "--version"], capture_output=True, text=True, check=False).stdout
+    except FileNotFoundError:
+        raise SleuthError("git is not installed", hint="apt-get install git") from None
+    found = re.search(r"(\d+)\.(\d+)", out)
+    return (int(found[1]), int(found[2])) if found else (0, 0)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from sleuth.errors import SleuthError
 from sleuth.models import Change
-from sleuth.tools.git_cli import FIELD, RECORD, git_failure, is_missing_objects, run_git
+from sleuth.tools.git_cli import FIELD, RECORD, git_failure, is_missing_objects, run_git, since_option
 from sleuth.tools.merge_messages import gerrit_title, with_branch_messages
 
 _GITHUB_MERGE = re.compile(r"^Merge pull request #(\d+) from ")
@@ -79,7 +79,7 @@ class LocalGitHost:
         ref = branch or "HEAD"
         self.resolve(ref)
         log = ["log", "--first-parent", "--diff-merges=first-parent", "--no-renames", "-z"]
-        window = [f"--format={RECORD}{LOG_FORMAT}", f"--since={since.isoformat()}", ref]
+        window = [f"--format={RECORD}{LOG_FORMAT}", since_option(since.isoformat()), ref]
         result = run_git(self.path, *log, "--numstat", *window, check=False)
         if result.returncode != 0 and is_missing_objects(result.stderr):
             # Line counts need every blob; a clone missing some (partial, a large file left out) still

@@ -136,3 +136,10 @@ def test_file_names_with_newlines_quotes_and_tabs_are_read_verbatim(tmp_path: Pa
     streamed = list(iter_history(host, "HEAD"))
     assert [sorted(change.files) for change, _ in streamed] == [expected, expected]
     assert sorted(f.path for f in parse_diff(streamed[-1][1])) == expected
+
+
+def test_a_commit_with_a_skewed_clock_at_the_tip_hides_no_window(history: Path) -> None:
+    # `git log --since` stops at the first older commit: this one would hide every change behind it.
+    git(history, "commit", "-q", "--allow-empty", "-m", "clock skew", when="2026-09-15T09:00:00Z")
+    titles = [c.title for c in LocalGitHost(history).changes(None, datetime(2026, 10, 2, tzinfo=UTC), UNTIL)]
+    assert titles == ["Raise rate", "Add docs", "Double totals"]
