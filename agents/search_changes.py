@@ -24,7 +24,6 @@ from sleuth.errors import SleuthError
 from sleuth.models import Candidate, Change, Deploy, Incident, Signals, StackFrame
 from sleuth.tools.change_index import ChangeIndex
 from sleuth.tools.change_store import change_id
-from sleuth.tools.clone_gaps import clone_gaps
 from sleuth.tools.deploys import shipped_times
 from sleuth.tools.lexical import bm25_scores
 from sleuth.tools.local_git import LocalGitHost
@@ -139,7 +138,7 @@ def search_changes(
     cutoff = signals.first_error_at
     since = incident.started_at - timedelta(days=window_days)
     until = min(cutoff, incident.started_at)
-    gaps = clone_gaps(host.path)
+    gaps = host.gaps()
     notes: list[str] = gaps.notes()
     query = _query(incident, signals)
     # Changes come from the branch (some may not have shipped yet); blame reads the running ref.

@@ -8,8 +8,12 @@ import re
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sleuth.errors import SleuthError
+
+if TYPE_CHECKING:
+    from sleuth.tools.clone_gaps import CloneGaps
 from sleuth.models import Change
 from sleuth.tools.git_cli import FIELD, RECORD, git_failure, is_missing_objects, run_git, since_option
 from sleuth.tools.merge_messages import gerrit_title, with_branch_messages
@@ -52,6 +56,12 @@ class LocalGitHost:
         if run_git(self.path, "rev-parse", "--verify", "-q", "HEAD", check=False).returncode:
             raise SleuthError(f"repository has no commits: {self.path}")
         self.name = self.path.name.removesuffix(".git")
+
+    def gaps(self) -> "CloneGaps":
+        """What this clone lacks (shallow history, partial objects)."""
+        from sleuth.tools.clone_gaps import clone_gaps
+
+        return clone_gaps(self.path)
 
     def resolve(self, ref: str) -> str:
         """Return the full sha a ref points to."""

@@ -1,12 +1,14 @@
 """Semantic similarity of a window's changes without an index: the bundled MiniLM, in memory."""
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 from sleuth.agents.plan import plan
 from sleuth.agents.search_changes import search_changes
 from sleuth.config import IndexSettings
 from sleuth.models import Change, Incident
 from sleuth.tools import window_semantic
+from sleuth.tools.clone_gaps import CloneGaps
 from sleuth.tools.window_semantic import window_similarity
 
 WHEN = datetime(2026, 1, 1, tzinfo=UTC)
@@ -51,6 +53,9 @@ class _Host:
 
     def blame(self, *args: object) -> dict:
         return {}
+
+    def gaps(self) -> CloneGaps:
+        return CloneGaps(path=Path("r"))  # a complete clone
 
 
 def test_search_changes_embeds_the_window_unless_told_not_to() -> None:
