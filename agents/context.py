@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING
 
 from sleuth.config import Settings
 from sleuth.tools.change_index import ChangeIndex
-from sleuth.tools.local_git import LocalGitHost
+from sleuth.tools.code_host import Mirror
 from sleuth.tools.sandbox import Sandbox
 
 if TYPE_CHECKING:
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 class InvestigationContext:
     """The code host, the workspace sandbox, the settings and the chat model (if any) one investigation runs with."""
 
-    host: LocalGitHost
+    host: Mirror
     sandbox: Sandbox
     settings: Settings = field(default_factory=Settings)
     index: ChangeIndex | None = None

@@ -24,9 +24,9 @@ from sleuth.errors import SleuthError
 from sleuth.models import Candidate, Change, Deploy, Incident, Signals, StackFrame
 from sleuth.tools.change_index import ChangeIndex
 from sleuth.tools.change_store import change_id
+from sleuth.tools.code_host import Mirror
 from sleuth.tools.deploys import shipped_times
 from sleuth.tools.lexical import bm25_scores
-from sleuth.tools.local_git import LocalGitHost
 from sleuth.tools.path_mapping import RepoPathIndex
 from sleuth.tools.reverts import reverted_in_window
 
@@ -119,7 +119,7 @@ def _query(incident: Incident, signals: Signals) -> str:
 
 
 def search_changes(
-    host: LocalGitHost,
+    host: Mirror,
     incident: Incident,
     signals: Signals,
     ref: str,

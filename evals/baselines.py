@@ -7,7 +7,7 @@ back to newest first so every baseline is deterministic.
 from sleuth.agents.plan import plan
 from sleuth.agents.search_changes import map_frames, message_scores
 from sleuth.models import Change, Incident
-from sleuth.tools.local_git import LocalGitHost
+from sleuth.tools.code_host import Mirror
 
 
 def recency(window: list[Change]) -> list[str]:
@@ -22,7 +22,7 @@ def bm25(window: list[Change], incident: Incident) -> list[str]:
     return [window[i].sha for i in order]
 
 
-def blame(window: list[Change], incident: Incident, host: LocalGitHost, ref: str) -> list[str]:
+def blame(window: list[Change], incident: Incident, host: Mirror, ref: str) -> list[str]:
     """Changes that last touched a line a stack frame names, newest first; then the rest, newest first."""
     signals = map_frames(plan(incident), host.list_files(ref))
     in_window = {c.sha for c in window}

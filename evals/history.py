@@ -13,6 +13,8 @@ from pathlib import Path
 
 from sleuth.errors import SleuthError
 from sleuth.models import Change
+from sleuth.tools.clone_gaps import CloneGaps
+from sleuth.tools.code_host import Mirror
 from sleuth.tools.local_git import LocalGitHost
 
 _EPOCH = datetime(1970, 1, 2, tzinfo=UTC)
@@ -46,29 +48,31 @@ class RepoHistory:
         return self.host.diff(sha)
 
 
-class CaseHost(LocalGitHost):
-    """The repository as it was when the incident started: later changes are not there.
+class CaseHost:
+    """A mirror as it was when the incident started: later changes are not there.
 
-    Every way the investigator reads history goes through here (window, refs, diffs, blame at a
-    ref), so a commit merged after `cutoff` can be neither listed, resolved nor diffed.
+    It wraps the repository's mirror (composition, not a subclass) and guards every way the
+    investigator reads history (window, refs, ancestry, diffs, files and blame at a ref), so a
+    commit merged after `cutoff` can be neither listed, resolved nor diffed.
     """
 
     def __init__(self, history: RepoHistory, cutoff: datetime) -> None:
-        self.path = history.host.path
-        self.name = history.host.name
+        self.mirror: Mirror = history.host
+        self.path = self.mirror.path
+        self.name = self.mirror.name
         self.history = history
         self.cutoff = cutoff
-        self._head = history.host.head_at(history.branch, self._last_second) if history.window(_EPOCH, cutoff) else None
+        self._head = self.mirror.head_at(history.branch, self._last_second) if history.window(_EPOCH, cutoff) else None
 
     def _visible(self, sha: str) -> bool:
         if self.history.landed_before(sha, self.cutoff):
             return True
         if sha in self.history.by_sha or self._head is None:
             return False  # on the branch, but merged at or after the incident started
-        return super().is_ancestor(sha, self._head)  # a side-branch commit of a merge already in
+        return self.mirror.is_ancestor(sha, self._head)  # a side-branch commit of a merge already in
 
     def resolve(self, ref: str) -> str:
-        sha = super().resolve(ref)
+        sha = self.mirror.resolve(ref)
         if not self._visible(sha):
             raise SleuthError(f"{ref} is after the incident started ({self.cutoff.isoformat()})")
         return sha
@@ -79,8 +83,11 @@ class CaseHost(LocalGitHost):
         # the incident's very second (one push of several rebased commits shares a date) is not in.
         return self.cutoff - timedelta(seconds=1)
 
+    def is_ancestor(self, sha: str, ref: str) -> bool:
+        return self._visible(sha) and self.mirror.is_ancestor(sha, self.resolve(ref))
+
     def head_at(self, branch: str | None, moment: datetime) -> str:
-        return self.history.host.head_at(branch, min(moment, self._last_second))
+        return self.mirror.head_at(branch, min(moment, self._last_second))
 
     def changes(self, branch: str | None, since: datetime, until: datetime) -> list[Change]:
         if branch not in (None, self.history.branch):
@@ -88,7 +95,7 @@ class CaseHost(LocalGitHost):
         return self.history.window(since, min(until, self.cutoff))
 
     def change(self, sha: str) -> Change:
-        return self.history.by_sha.get(sha) or super().change(self.resolve(sha))
+        return self.history.by_sha.get(sha) or self.mirror.change(self.resolve(sha))
 
     def diff(self, sha: str) -> str:
         if not self._visible(sha):
@@ -96,13 +103,16 @@ class CaseHost(LocalGitHost):
         return self.history.diff(sha)
 
     def file_at(self, ref: str, path: str) -> str | None:
-        return super().file_at(self.resolve(ref), path)
+        return self.mirror.file_at(self.resolve(ref), path)
 
     def list_files(self, ref: str) -> list[str]:
-        return self.history.host.list_files(self.resolve(ref))
+        return self.mirror.list_files(self.resolve(ref))
 
     def blame(self, ref: str, path: str, start: int, end: int) -> dict[int, tuple[str, int]]:
-        return super().blame(self.resolve(ref), path, start, end)
+        return self.mirror.blame(self.resolve(ref), path, start, end)
 
     def rev_list(self, since_sha: str | None, until_sha: str) -> list[str]:
-        return super().rev_list(since_sha, self.resolve(until_sha))
+        return self.mirror.rev_list(since_sha, self.resolve(until_sha))
+
+    def gaps(self) -> CloneGaps:
+        return self.mirror.gaps()

@@ -21,8 +21,9 @@ from sleuth.evals.release_notes import note_patch, note_text, own_notes, release
 from sleuth.evals.scrub import is_strict, long_enough, scrub
 from sleuth.models import Change, as_utc
 from sleuth.tools.clone_gaps import clone_gaps
+from sleuth.tools.code_host import Mirror
 from sleuth.tools.git_cli import FIELD, RECORD, run_git
-from sleuth.tools.local_git import LocalGitHost, blame_lines
+from sleuth.tools.local_git import blame_lines
 from sleuth.tools.reverts import REVERT_REF, REVERT_SUBJECT, REVERTS_SHA
 
 # A change named by sha, PR or tracker number (also Sphinx's :pr:, :pull:, :issue: and SQLAlchemy's :ticket:
@@ -89,7 +90,7 @@ class MineResult:
 class _FirstParent:
     """The branch's first-parent changes, and which of them brought in any given commit."""
 
-    def __init__(self, host: LocalGitHost, branch: str | None) -> None:
+    def __init__(self, host: Mirror, branch: str | None) -> None:
         self.host = host
         newest_first = host.rev_list(None, branch or "HEAD")
         self.order = newest_first[::-1]
@@ -112,7 +113,7 @@ class _FirstParent:
         return self._landing[sha]
 
 
-def _commits(host: LocalGitHost, branch: str | None) -> list[_Commit]:
+def _commits(host: Mirror, branch: str | None) -> list[_Commit]:
     """Every commit reachable from the branch, with its message (one git call)."""
     output = run_git(
         host.path, "log", f"--format={RECORD}%H{FIELD}%P{FIELD}%an{FIELD}%B", branch or "HEAD", timeout=600

@@ -6,8 +6,8 @@ whole release's entries contributes none of them, since those describe other fix
 
 import re
 
+from sleuth.tools.code_host import Mirror
 from sleuth.tools.git_cli import RECORD, run_git
-from sleuth.tools.local_git import LocalGitHost
 
 # More release-note entries than this in one change is a release being assembled, not one fix's entry.
 MAX_NOTE_ENTRIES = 3
@@ -29,7 +29,7 @@ _NOTE_PATHS = tuple(
 )
 
 
-def release_notes(host: LocalGitHost, branch: str | None) -> dict[str, str]:
+def release_notes(host: Mirror, branch: str | None) -> dict[str, str]:
     """Lines each first-parent change added to release notes (one git call)."""
     output = run_git(
         host.path,
@@ -71,13 +71,13 @@ def _added_notes(patch: str) -> str:
     return "" if entries > MAX_NOTE_ENTRIES else "\n".join(added).strip()
 
 
-def note_patch(host: LocalGitHost, sha: str) -> str:
+def note_patch(host: Mirror, sha: str) -> str:
     return run_git(
         host.path, "show", "--diff-merges=first-parent", "-p", "--no-renames", "--format=", sha, "--", *_NOTE_PATHS
     ).stdout
 
 
-def own_notes(host: LocalGitHost, sha: str) -> str:
+def own_notes(host: Mirror, sha: str) -> str:
     """Release-note lines the fix commit itself adds (its own entry, not its landing's)."""
     return _added_notes(note_patch(host, sha))
 

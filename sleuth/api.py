@@ -8,7 +8,7 @@ from sleuth.config import Settings, load_settings
 from sleuth.models import Deploy, Incident, Report
 
 if TYPE_CHECKING:
-    from sleuth.tools.local_git import LocalGitHost
+    from sleuth.tools.code_host import Mirror
 
 ProgressCallback = Callable[[str, str], None]
 
@@ -65,7 +65,7 @@ def investigate(
 
 
 def run_investigation(
-    host: "LocalGitHost",
+    host: "Mirror",
     incident: Incident,
     *,
     branch: str | None,
@@ -78,7 +78,7 @@ def run_investigation(
     checkpointer: Any = None,
     thread_id: str | None = None,
 ) -> Report:
-    """Run the investigation graph over a host (any LocalGitHost, e.g. an eval case's view of the past).
+    """Run the investigation graph over a host (any mirror, e.g. an eval case's view of the past).
 
     With a `checkpointer` (e.g. `sleuth.checkpoints.sqlite_checkpointer`), each step is saved under
     `thread_id`.

@@ -11,6 +11,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from sleuth.models import RepoProfile
+from sleuth.tools.code_host import Mirror
 from sleuth.tools.git_cli import run_git, since_option
 from sleuth.tools.local_git import LocalGitHost
 from sleuth.tools.path_mapping import RepoPathIndex
@@ -43,7 +44,7 @@ _README = re.compile(r"^readme(\.(md|rst|txt))?$", re.I)
 _MARKUP = re.compile(r"!\[[^\]]*\]\([^)]*\)|\[([^\]]*)\]\([^)]*\)|[*_`#>]|<[^>]+>")
 
 
-def _description(host: LocalGitHost, ref: str, files: list[str]) -> str:
+def _description(host: Mirror, ref: str, files: list[str]) -> str:
     if "pyproject.toml" in files:
         try:
             data = tomllib.loads(host.file_at(ref, "pyproject.toml") or "")
@@ -75,9 +76,7 @@ def readme_summary(text: str, max_chars: int = 400) -> str:
     return ""
 
 
-def profile_repo(
-    host: LocalGitHost, branch: str | None, services: list[str], now: datetime | None = None
-) -> RepoProfile:
+def profile_repo(host: Mirror, branch: str | None, services: list[str], now: datetime | None = None) -> RepoProfile:
     """Build a repository's catalogue profile from its default branch."""
     ref = host.resolve(branch or "HEAD")
     files = host.list_files(ref)

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from sleuth.errors import SleuthError
 from sleuth.models import Deploy
-from sleuth.tools.local_git import LocalGitHost
+from sleuth.tools.code_host import Mirror
 
 CORRELATION_WINDOW = timedelta(minutes=30)
 
@@ -37,7 +37,7 @@ def deploys_of(deploys: list[Deploy], service: str | None, environment: str | No
     return sorted(chosen, key=lambda d: d.at)
 
 
-def tie_deploys(host: LocalGitHost, deploys: list[Deploy]) -> tuple[list[TiedDeploy], list[str]]:
+def tie_deploys(host: Mirror, deploys: list[Deploy]) -> tuple[list[TiedDeploy], list[str]]:
     """Tie every successful deploy to the commits it carried, per service and environment.
 
     Deploys naming a sha the repository does not know are reported in the notes, not fatal.
@@ -74,7 +74,7 @@ def first_shipped(tied: list[TiedDeploy], before: datetime | None = None) -> dic
 
 
 def shipped_times(
-    host: LocalGitHost, deploys: list[Deploy], service: str | None, before: datetime
+    host: Mirror, deploys: list[Deploy], service: str | None, before: datetime
 ) -> tuple[dict[str, datetime], list[str]]:
     """Map each change sha to when it first shipped (deploys before `before`); also return notes."""
     relevant = [d for d in deploys_of(deploys, service) if d.at < before]
@@ -83,7 +83,7 @@ def shipped_times(
 
 
 def deployed_ref_at(
-    host: LocalGitHost, deploys: list[Deploy], service: str | None, moment: datetime
+    host: Mirror, deploys: list[Deploy], service: str | None, moment: datetime
 ) -> tuple[str | None, list[str]]:
     """The resolved sha the service ran at a moment, skipping deploys of shas the repository lacks.
 

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from sleuth.errors import SleuthError
 from sleuth.models import Change
 from sleuth.tools.change_store import lexical_text
+from sleuth.tools.code_host import Mirror
 from sleuth.tools.enrichment import enrich
 from sleuth.tools.git_history import BlobReader, iter_history
 from sleuth.tools.local_git import LocalGitHost
@@ -49,7 +50,7 @@ def produce(path: str, ref: str, after: str | None, batch_size: int) -> None:
     out.flush()
 
 
-def _enriched(host: LocalGitHost, pending: list[tuple[Change, str]], blobs: BlobReader) -> Batch:
+def _enriched(host: Mirror, pending: list[tuple[Change, str]], blobs: BlobReader) -> Batch:
     """The batch's changes, merges described by their branch commits too, with enrichment and bm25 terms."""
     changes = with_branch_messages(host.path, [change for change, _ in pending])
     batch: Batch = []
@@ -59,7 +60,7 @@ def _enriched(host: LocalGitHost, pending: list[tuple[Change, str]], blobs: Blob
     return batch
 
 
-def enriched_batches(host: LocalGitHost, ref: str, after: str | None, batch_size: int) -> Iterator[Batch]:
+def enriched_batches(host: Mirror, ref: str, after: str | None, batch_size: int) -> Iterator[Batch]:
     """Yield enriched batches of first-parent changes in (after, ref], oldest first."""
     command = [sys.executable, "-m", "sleuth.tools.history_reader", str(host.path), ref, after or "", str(batch_size)]
     worker = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)

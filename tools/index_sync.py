@@ -17,9 +17,9 @@ from pathlib import Path
 from sleuth.errors import SleuthError
 from sleuth.tools.change_index import ChangeIndex
 from sleuth.tools.change_store import change_id
+from sleuth.tools.code_host import Mirror
 from sleuth.tools.embeddings import TorchThreads
 from sleuth.tools.history_reader import enriched_batches
-from sleuth.tools.local_git import LocalGitHost
 
 SyncProgress = Callable[[str, int], None]
 
@@ -64,7 +64,7 @@ def sync_lock(index_dir: Path) -> Iterator[None]:
 
 def sync_repo(
     index: ChangeIndex,
-    host: LocalGitHost,
+    host: Mirror,
     branch: str | None = None,
     services: list[str] | None = None,
     on_progress: SyncProgress | None = None,

@@ -17,6 +17,8 @@ from sleuth.evals.history import CaseHost, RepoHistory
 from sleuth.evals.runner import for_mode, run_cases
 from sleuth.evals.scenarios.python_checkout import SPECS
 from sleuth.evals.scenarios.spec import build_case
+from sleuth.tools.code_host import Mirror
+from sleuth.tools.local_git import LocalGitHost
 from sleuth.tools.sandbox import BubblewrapSandbox
 from tests.conftest import SLEUTH, commit_files, new_repo, run_sleuth
 from tests.fakes.openai_chat import ChatServer
@@ -45,6 +47,10 @@ def test_the_investigator_cannot_see_past_started_at(suite: Path, tmp_path: Path
         host.diff(later)
     with pytest.raises(SleuthError, match="after the incident"):
         host.resolve("main")
+    # A mirror like any other (composition, not a LocalGitHost subclass), with the same guard on ancestry.
+    assert isinstance(host, Mirror) and isinstance(history.host, Mirror) and not isinstance(host, LocalGitHost)
+    assert host.is_ancestor(history.changes[0].sha, history.changes[2].sha)
+    assert not host.is_ancestor(later, history.changes[2].sha)
     assert host.head_at("main", early + timedelta(days=30)) == history.changes[2].sha
     # The sandbox clone at that ref keeps no branch, tag or reflog leading to later commits.
     with BubblewrapSandbox() as sandbox:
