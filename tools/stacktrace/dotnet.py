@@ -4,22 +4,39 @@ import re
 
 from sleuth.models import ParsedException, StackFrame
 
-# "at" and "line" as the runtime prints them in its UI language.
-_AT_WORDS = r"at|в|bei|à|en|在|場所|em|w|ve|a|v|i"
-_LINE_WORDS = r"line|строка|Zeile|ligne|línea|行|riga|linha|wiersz|satır|řádek|regel|rad"
+# "at", "in" and "line" as the runtime prints them in its UI language (en, ru, de, fr, es, zh, ja, pt,
+# pl, tr, cs, nl, sv, it, da/no, ko).
+_AT_WORDS = r"at|в|bei|à|en|在|場所|em|w|ve|a|v|i|bij|vid|ved|konum:|위치:"
+_IN_WORDS = r"in|в|bei|dans|en|in der Datei|位置|場所|em|w|v|konum:|i|파일"
+_LINE_WORDS = r"line|строка|Zeile|ligne|línea|行号|行|riga|linha|wiersz|satır|řádek|regel|rad|linje|줄"
+# A method name; brackets nest once for assembly-qualified generic arguments
+# (`ViewHandler`2[[IView, Microsoft.Maui, Version=1.0.0.0, ...],[...]].Create`), and Mono separates
+# the type from the method with `:` in wrapper frames (`UIKit.UIApplication:UIApplicationMain`).
+_FUNC = r"(?:[\w.`<>|$,+]|:(?=[A-Za-z_<])|\[(?:[^\[\]]|\[[^\[\]]*\])*\])+?(?<=[\w>\])])"
 _FRAME = re.compile(
-    rf"^\s*(?:{_AT_WORDS}) (?P<func>[\w.`<>|$\[\],+]+?(?:\.\.?ctor|\w|>|\]|\)))"
+    # MSBuild-style location in front, as test runners print it (`C:\src\Tests.cs(60,0): at X()`).
+    r"^\s*(?:(?P<pre_file>\S[^()]*?)\((?P<pre_line>\d+)(?:,\d+)?\): )?"
+    rf"(?:{_AT_WORDS}) (?:\(wrapper [\w-]+\) )?(?P<func>{_FUNC})"
     r"(?:\s?\((?P<params>[^()]*)\))?"
     r"(?: \[0x[0-9a-fA-F]+\])?"
-    rf"(?: (?:in|в|bei|dans|en|in der Datei) (?P<loc>.+?)"
-    rf"(?::(?:{_LINE_WORDS}) (?P<line>\d+)|:(?P<mono_line>\d+))?)?\s*$"
+    rf"(?: (?:{_IN_WORDS}) (?P<loc>.+?)"
+    rf"(?::(?:{_LINE_WORDS}) ?(?P<line>\d+)\.?|:(?P<mono_line>\d+))?)?"
+    # Mono closes an `(Inner Exception #0)` listing with `<---`, sometimes on its last frame's line.
+    r"(?: <---)?\s*$"
 )
+# Application Insights puts the assembly where the parameters go, and the file after it when it has
+# symbols: `at X.Run (App.Core, Version=1.0.0.0, Culture=neutral, PublicKeyToken=null: D:\src\X.cs:352)`.
+_ASSEMBLY = re.compile(r"^[\w.]+, Version=[^:]*?(?:: (?P<file>.+):(?P<line>\d+))?$")
 # `Type name` pairs, or bare types as the Windows event log prints them (`Check(Int32)`).
 _PARAM = r"[\w.`\[\]<>,&*+]+(?: [\w@]+)?"
-_PARAMS = re.compile(rf"^(?:{_PARAM}(?:, {_PARAM})*)?$")
+_PARAMS = re.compile(rf"^(?:{_PARAM}(?:,\s?{_PARAM})*)?$")
+# What makes a dotted name an exception type; Java's wrapper of a .NET exception on Android
+# (`android.runtime.JavaProxyThrowable`) counts too.
+_EXCEPTION_WORD = r"(?:Exception|Error|Throwable)"
+# `Type: message`, `Type (0x80004005): message`, a bare `Type:`, or xUnit's `Type : message`.
 _HEADER = re.compile(
     r"^\s*(?:Unhandled [Ee]xception[.:] |(?:---> )+|.*\bException Info: )?(?:\(Inner Exception #\d+\) )?"
-    r"(?P<type>(?:[A-Za-z_][\w`]*\.)+[A-Za-z_][\w`]*)(?: \((?:0x[0-9A-Fa-f]+|-?\d+)\))?(?:: (?P<msg>.*))?$"
+    r"(?P<type>(?:[A-Za-z_][\w`]*\.)+[A-Za-z_][\w`]*)(?: \((?:0x[0-9A-Fa-f]+|-?\d+)\))?(?: ?:(?: (?P<msg>.*)|\s*))?$"
 )
 # Unity's console: `Namespace.Type.Method (args) (at Assets/File.cs:67)` under `Type: message`.
 _UNITY_FRAME = re.compile(
@@ -62,6 +79,15 @@ _LIBRARY_PREFIXES = (
     "Quartz.",
     "lambda_method",
     "Interop.",
+    # Xamarin / .NET for iOS and Android platform bindings.
+    "UIKit.",
+    "Foundation.",
+    "ObjCRuntime.",
+    "CoreFoundation.",
+    "Android.",
+    "AndroidX.",
+    "Java.",
+    "Xamarin.",
 )
 
 
@@ -76,20 +102,23 @@ def _is_package_file(path: str) -> bool:
 
 
 def _frame(match: re.Match[str]) -> StackFrame | None:
-    params = match["params"]
-    if params is not None and not _PARAMS.match(params.strip()):
+    params, location = match["params"], match["loc"]
+    line = match["line"] or match["mono_line"] or match["pre_line"]
+    assembly = _ASSEMBLY.match(params.strip()) if params else None
+    if assembly:
+        location, line = assembly["file"], assembly["line"]
+    elif params is None:
+        if location is None:  # a bare `at word` is prose, not a frame
+            return None
+    elif not _PARAMS.match(params.strip()):
         return None
-    if params is None and match["loc"] is None:
-        return None
-    function = match["func"]
-    location = match["loc"]
-    line = match["line"] or match["mono_line"]
-    file: str | None = location
-    if location and (location.startswith("<") or location == "<filename unknown>"):
+    file: str | None = match["pre_file"] or location
+    if file and file.startswith("<"):  # Mono's `<filename unknown>` and `<0123abcd…>` assembly ids
         file = None
     line_no = int(line) if line else None
     if file is None and line_no == 0:
         line_no = None
+    function = match["func"]
     return StackFrame(file=file, line=line_no, function=function, in_app=is_app_function(function))
 
 
@@ -148,8 +177,45 @@ def _app_center(lines: list[str], index: int) -> tuple[ParsedException | None, i
     return found, reason_at + 1
 
 
+# Localized frames whose newlines were lost run on after each other (`在 A.B(X x)   在 C.D()`); the
+# shared preparation only splits English `at`. Split after a frame's end before the next `<at> X.Y(`.
+_RUN_ON = re.compile(rf"(?<=[)\d.])\s+(?=(?:{_AT_WORDS}) [\w`<>|$+]+(?:\.[\w`<>|$+]+)+\s?\()")
+# A frame line hard-wrapped by the poster: an MSBuild location alone (`Tests.cs(60,0): `), or a frame
+# whose parameter list is still open at the end of the line.
+_LOCATION_ALONE = re.compile(r"\S\(\d+(?:,\d+)?\):\s*$")
+_FRAME_START = re.compile(rf"^\s*(?:\S[^()]*?\(\d+(?:,\d+)?\): )?(?:{_AT_WORDS}) [\w.`<>|$+:\[\]]+ ?\(")
+_MAX_WRAPS = 3
+
+
+def _unwrap(lines: list[str]) -> list[str]:
+    """Undo run-on and hard-wrapped frame lines so that each frame is one line."""
+    out: list[str] = []
+    wraps = 0
+    for line in lines:
+        parts = _RUN_ON.split(line) if len(line) > 80 else [line]
+        if len(parts) > 2:
+            out.extend(parts)
+            wraps = 0
+            continue
+        previous = out[-1] if out else ""
+        starts_frame = _FRAME_START.match(line) is not None
+        if _LOCATION_ALONE.search(previous):
+            continues = starts_frame
+        else:
+            open_frame = _FRAME_START.match(previous) and previous.count("(") > previous.count(")")
+            continues = bool(open_frame) and not starts_frame
+        if continues and line.strip() and wraps < _MAX_WRAPS:
+            out[-1] = previous.rstrip() + " " + line.strip()
+            wraps += 1
+            continue
+        out.append(line)
+        wraps = 0
+    return out
+
+
 def parse(lines: list[str]) -> list[ParsedException]:
     """Parse every .NET exception report found in the lines."""
+    lines = _unwrap(lines)
     exceptions: list[ParsedException] = []
     chain: list[ParsedException] = []
     position = header_at = -1
@@ -177,7 +243,7 @@ def parse(lines: list[str]) -> list[ParsedException]:
             position -= 1
             continue
         if chain and line.strip().startswith("--->"):
-            inner = _split_header(line.strip())
+            inner = _split_header(line.lstrip())  # the message is verbatim, trailing blanks too
             chain.extend(inner)
             exceptions.extend(inner)
             position = len(chain) - 1
@@ -205,11 +271,12 @@ def _continues_message(chain: list[ParsedException], lines_since_header: int) ->
 
 def _looks_like_header(line: str) -> bool:
     match = _HEADER.match(line.split(" ---> ")[0])
-    return bool(match) and ("Exception" in match["type"] or "Error" in match["type"])
+    return bool(match) and re.search(_EXCEPTION_WORD, match["type"]) is not None
 
 
-# A logger's sentence in front of the type on the header line (`Exception while emitting ...: System.X: msg`).
-_PROSE_BEFORE_TYPE = re.compile(r"^.*?: (?=(?:[A-Za-z_]\w*\.)+[A-Za-z_]\w*(?:Exception|Error)\b)")
+# A logger's sentence in front of the type on the header line (`Exception while emitting ...: System.X: msg`,
+# `Unhandled exception. System.X: msg` with the first letter lost in copying or a Markdown backtick).
+_PROSE_BEFORE_TYPE = re.compile(rf"^.*?[.:] (?=(?:[A-Za-z_]\w*\.)+[A-Za-z_]\w*{_EXCEPTION_WORD}\b)")
 
 
 def _header_text(line: str) -> str | None:
@@ -217,11 +284,40 @@ def _header_text(line: str) -> str | None:
     if _looks_like_header(line):
         return line
     trimmed = _PROSE_BEFORE_TYPE.sub("", line, count=1)
-    return trimmed if trimmed != line and _looks_like_header(trimmed) else None
+    if trimmed != line and _looks_like_header(trimmed):
+        return trimmed
+    if managed := _MANAGED_HEADER.search(line):
+        return f"{managed['type']}: {managed['msg']}"
+    return None
+
+
+# Xamarin's NSLog/logcat line names the type last: `Unhandled managed exception: msg (System.X)`.
+_MANAGED_HEADER = re.compile(
+    rf"\b[Uu]nhandled (?:managed )?exception: (?P<msg>.+) \((?P<type>(?:[A-Za-z_]\w*\.)+\w*{_EXCEPTION_WORD})\)\s*$"
+)
 
 
 def _header_above(lines: list[str], index: int) -> list[ParsedException]:
     for back in range(index - 1, max(index - 6, -1), -1):
         if header_line := _header_text(lines[back]):
             return _split_header(header_line)
-    return [ParsedException(language="dotnet")]
+    return [ParsedException(message=_test_failure_message(lines, index), language="dotnet")]
+
+
+_STACK_TRACE_LABEL = re.compile(r"^\s*Stack ?Trace:\s*$", re.IGNORECASE)
+# What opens a failed test's report in xUnit (`Test.Name(args) [FAIL]`) and VSTest (`Error Message:`).
+_FAILURE_OPENER = re.compile(r"(?:\[FAIL\]|^\s*Error Message:)\s*$")
+
+
+def _test_failure_message(lines: list[str], index: int) -> str | None:
+    """Test runners print no exception type for a failed assertion: the message is the first line
+    of the failure report, between the line that opens it and the `Stack Trace:` label."""
+    label = index - 1
+    while label >= 0 and not lines[label].strip():
+        label -= 1
+    if label < 0 or not _STACK_TRACE_LABEL.match(lines[label]):
+        return None
+    for opener in range(label - 1, max(label - _MAX_MESSAGE_LINES, -1), -1):
+        if _FAILURE_OPENER.search(lines[opener]):
+            return next((text.strip() for text in lines[opener + 1 : label] if text.strip()), None)
+    return None
