@@ -5,7 +5,7 @@ STAMP   := $(VENV)/.installed
 PYTHON  ?= $(shell command -v python3.11 || command -v python3)
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup demo test bench eval lint clean
+.PHONY: setup demo test test-data bench eval lint clean
 
 $(STAMP): pyproject.toml
 	@{ command -v bwrap && command -v prlimit && /sbin/ldconfig -p | grep -q libseccomp.so.2; } >/dev/null 2>&1 || { \
@@ -20,7 +20,11 @@ setup: $(STAMP)
 demo: setup
 	$(VENV)/bin/sleuth demo
 
-test: setup
+# Providers' published payloads (@octokit/webhooks-examples) as test data, from the npm registry, never committed.
+test-data: setup
+	$(PY) -m tests.provider_data
+
+test: setup test-data
 	$(PY) -m pytest
 
 # Sandbox overhead per command; test runs to culprit vs git bisect; index benchmarks (ingest rate, retrieval p95 at 100k, sync RSS). BENCH_ARGS="--real-repo PATH --reuse" etc.

@@ -124,6 +124,29 @@ def investigate(
 
 
 @app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8787,
+) -> None:
+    """Receive GitHub/GitLab webhooks (POST /webhooks/github, /webhooks/gitlab; GET /healthz) and index them."""
+    from sleuth.config import load_settings
+    from sleuth.server import queue_path
+    from sleuth.server import serve as run_server
+
+    try:
+        settings = load_settings()
+        if settings.webhooks.github_secret is None and settings.webhooks.gitlab_token is None:
+            raise SleuthError(
+                "no webhook secret is configured, so no delivery could be verified",
+                hint='set [webhooks] github_secret = "env:NAME" and/or gitlab_token = "env:NAME"',
+            )
+    except SleuthError as exc:
+        fail(str(exc))
+    console.print(f"sleuth serve: http://{host}:{port} (queue {queue_path(settings)})", highlight=False)
+    run_server(settings, host=host, port=port)
+
+
+@app.command()
 def signals(
     source: Annotated[str, typer.Argument(help="Incident file (.json/.yaml), a log file, or - for stdin.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,

@@ -82,6 +82,14 @@ class GitHubSettings(_Section):
     base_url: str | None = None
 
 
+class WebhookSettings(_Section):
+    """`sleuth serve`: the shared secrets GitHub and GitLab sign their deliveries with."""
+
+    github_secret: SecretStr | None = Field(default=None, description="The GitHub webhook secret (HMAC-SHA256).")
+    gitlab_token: SecretStr | None = Field(default=None, description="The GitLab webhook secret token.")
+    queue: str | None = Field(default=None, description="The delivery queue (default: $SLEUTH_HOME/webhooks.sqlite3).")
+
+
 class Settings(_Section):
     """The one typed settings object, read once per process."""
 
@@ -95,6 +103,7 @@ class Settings(_Section):
     index: IndexSettings = Field(default_factory=IndexSettings)
     llm: LLMSettings = Field(default_factory=LLMSettings)
     github: GitHubSettings = Field(default_factory=GitHubSettings)
+    webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
 
     @field_validator("services", mode="before")
     @classmethod
@@ -137,7 +146,14 @@ class Settings(_Section):
 
     def secrets(self) -> list[SecretStr]:
         """Every secret configured, so text bound for a prompt or a report can be scrubbed of them."""
-        values = [self.llm.api_key, self.github.token, self.sandbox.e2b_api_key, self.index.embedding_api_key]
+        values = [
+            self.llm.api_key,
+            self.github.token,
+            self.sandbox.e2b_api_key,
+            self.index.embedding_api_key,
+            self.webhooks.github_secret,
+            self.webhooks.gitlab_token,
+        ]
         return [value for value in values if value is not None]
 
     def service_settings(self, service: str | None) -> ServiceSettings | None:
