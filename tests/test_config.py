@@ -30,7 +30,8 @@ def test_secrets_resolve_from_env_and_never_print(tmp_path: Path) -> None:
     assert settings.llm.api_key.get_secret_value() == "sk-secret-123"
     assert "sk-secret-123" not in repr(settings) and "sk-secret-123" not in str(settings.model_dump())
     # The webhook secrets, as `sleuth serve` documents them: in the file or through the environment.
-    hooked = load_settings(tmp_path, _env(tmp_path, SLEUTH_WEBHOOKS__GITHUB_SECRET="env:HOOK", HOOK="whsec-77"))
+    env = _env(tmp_path, MY_KEY="k", SLEUTH_WEBHOOKS__GITHUB_SECRET="env:HOOK", HOOK="whsec-77")
+    hooked = load_settings(tmp_path, env)
     assert hooked.webhooks.github_secret is not None and hooked.webhooks.github_secret.get_secret_value() == "whsec-77"
     assert any(s.get_secret_value() == "whsec-77" for s in hooked.secrets())  # scrubbed from reports like the rest
 
