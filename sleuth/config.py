@@ -79,7 +79,10 @@ class GitHubSettings(_Section):
     """GitHub access (used by later code hosts; never sent to a sandbox or a prompt)."""
 
     token: SecretStr | None = None
-    base_url: str | None = None
+    base_url: str | None = Field(default=None, description="GitHub Enterprise Server: https://HOST/api/v3.")
+    access: Literal["read_only", "read_write"] = Field(
+        default="read_only", description="read_only hands the graph a forge with no write method at all."
+    )
 
 
 class WebhookSettings(_Section):

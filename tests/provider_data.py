@@ -18,6 +18,13 @@ PACKAGES = {
     "webhooks-examples": (
         "https://registry.npmjs.org/@octokit/webhooks-examples/-/webhooks-examples-7.6.1.tgz",
         "sha512-De6U3XB6O3DtCa7bKgCMzTHdeopqqZ6SNivMYJnK65ierKL1AnNIA0tkRYCRS7lwGT792d+Ps1WbfHlso6MynQ==",
+        None,
+    ),
+    # GitHub's REST description with examples; only the api.github.com document is unpacked.
+    "openapi": (
+        "https://registry.npmjs.org/@octokit/openapi/-/openapi-23.0.2.tgz",
+        "sha512-pV8M7L9GY23AybNvTmo2nyjmpmnt6+2sRE/tqr0ZLQcPS4lnw7u5eZGNmwRNkBC3D7gZXbFx5AHzLUVRBXGDhg==",
+        "package/generated/api.github.com.json",
     ),
 }
 
@@ -28,19 +35,20 @@ def package_dir(name: str) -> Path:
 
 def install(name: str) -> Path:
     """Download, verify and unpack one package (once)."""
-    url, integrity = PACKAGES[name]
+    url, integrity, only = PACKAGES[name]
     target = package_dir(name)
     stamp = target / ".integrity"
     if stamp.exists() and stamp.read_text() == integrity:
         return target
-    with urllib.request.urlopen(url, timeout=120) as response:  # noqa: S310 - a pinned https registry URL
+    with urllib.request.urlopen(url, timeout=120) as response:  # a pinned https registry URL
         data = response.read()
     digest = "sha512-" + base64.b64encode(hashlib.sha512(data).digest()).decode()
     if digest != integrity:
         raise SystemExit(f"{url}: integrity {digest} is not the pinned {integrity}")
     target.mkdir(parents=True, exist_ok=True)
     with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as archive:
-        archive.extractall(target, filter="data")
+        members = [m for m in archive.getmembers() if only is None or m.name == only]
+        archive.extractall(target, members=members, filter="data")
     stamp.write_text(integrity)
     return target
 

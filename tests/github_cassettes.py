@@ -1,0 +1,71 @@
+"""vcrpy cassettes whose response bodies are GitHub's own examples (@octokit/openapi), never invented.
+
+`GitHubExamples` reads the REST description installed by `python -m tests.provider_data` and
+hands out the documented example for an operation, with the example repository renamed and the
+fields a test needs (numbers, shas, dates) set. `write_cassette` writes the exchanges in vcrpy's
+format, replayed with `record_mode="none"`: a request the code should not make fails the test.
+"""
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.provider_data import package_dir
+
+API = "https://api.github.com"
+
+
+class GitHubExamples:
+    def __init__(self, owner: str, name: str) -> None:
+        path = package_dir("openapi") / "package" / "generated" / "api.github.com.json"
+        if not path.exists():
+            pytest.fail("GitHub's REST description is missing: run `make test-data` (python -m tests.provider_data)")
+        self.doc = json.loads(path.read_text())
+        self.owner, self.name = owner, name
+
+    def example(self, path: str, method: str, status: str) -> Any:
+        """The documented example response of an operation, renamed to this test's repository."""
+        content = self.doc["paths"][path][method]["responses"][status]["content"]["application/json"]
+        value = next(iter(content["examples"].values()))
+        if "$ref" in value:
+            value = self.doc["components"]["examples"][value["$ref"].rsplit("/", 1)[-1]]
+        text = json.dumps(value["value"])
+        for old in ("octocat/Hello-World", "octocat/example"):
+            text = text.replace(old, f"{self.owner}/{self.name}")
+        return copy.deepcopy(json.loads(text))
+
+
+def exchange(
+    method: str,
+    path: str,
+    body: Any,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+    request_body: str | None = None,
+) -> dict[str, Any]:
+    return {
+        # A JSON content type lets vcrpy's body matcher compare the parsed bodies, not their key order.
+        "request": {
+            "method": method,
+            "uri": f"{API}{path}",
+            "body": request_body,
+            "headers": {"Content-Type": ["application/json"]} if request_body else {},
+        },
+        "response": {
+            "status": {"code": status, "message": "OK" if status < 300 else "Error"},
+            "headers": {
+                "Content-Type": ["application/json; charset=utf-8"],
+                **{k: [v] for k, v in (headers or {}).items()},
+            },
+            "body": {"string": json.dumps(body)},
+        },
+    }
+
+
+def write_cassette(path: Path, exchanges: list[dict[str, Any]]) -> Path:
+    path.write_text(yaml.safe_dump({"version": 1, "interactions": exchanges}))
+    return path

@@ -1,0 +1,145 @@
+"""GitHubReader/GitHubWriter (PyGithub) replayed from cassettes of GitHub's documented examples."""
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import vcr
+
+from sleuth.errors import SleuthError
+from sleuth.tools.github_forge import GitHubReader, GitHubWriter, github_client, github_forge
+from tests.github_cassettes import GitHubExamples, exchange, write_cassette
+
+REPO = "/repos/acme/payments"
+PULLS = f"{REPO}/pulls?state=closed&sort=updated&direction=desc&per_page=100"
+
+
+def _vcr() -> vcr.VCR:
+    return vcr.VCR(
+        record_mode="none",
+        decode_compressed_response=True,
+        filter_headers=["authorization"],
+        match_on=["method", "scheme", "host", "port", "path", "query", "body"],
+    )
+
+
+@pytest.fixture(scope="module")
+def gh() -> GitHubExamples:
+    return GitHubExamples("acme", "payments")
+
+
+def _pull(gh: GitHubExamples, number: int, updated: str, merged: str | None, sha: str) -> dict:
+    pull = gh.example("/repos/{owner}/{repo}/pulls", "get", "200")[0]
+    text = str(pull["number"])
+    pull.update(
+        number=number,
+        url=pull["url"].replace(text, str(number)),
+        html_url=pull["html_url"].replace(text, str(number)),
+        updated_at=updated,
+        merged_at=merged,
+        merge_commit_sha=sha,
+        title=f"Change {number}",
+    )
+    return pull
+
+
+def _history(gh: GitHubExamples, tmp_path: Path, *, second_page: bool) -> Path:
+    repo = gh.example("/repos/{owner}/{repo}", "get", "200")
+    reviews = gh.example("/repos/{owner}/{repo}/pulls/{pull_number}/reviews", "get", "200")
+    page_one = [
+        _pull(gh, 12, "2026-10-29T09:00:00Z", "2026-10-29T08:59:00Z", "a" * 40),
+        _pull(gh, 11, "2026-10-28T09:00:00Z", None, "b" * 40),  # closed without merging
+        _pull(gh, 10, "2026-10-27T09:00:00Z", "2026-10-27T08:00:00Z", "c" * 40),
+    ]
+    link = f'<{"https://api.github.com"}{REPO}/pulls?state=closed&sort=updated&direction=desc&per_page=100&page=2>; rel="next"'
+    exchanges = [
+        exchange("GET", REPO, repo),
+        exchange("GET", PULLS, page_one, headers={"Link": link}),
+        exchange("GET", f"{REPO}/pulls/12/reviews?per_page=100", reviews),
+        exchange("GET", f"{REPO}/pulls/10/reviews?per_page=100", []),
+    ]
+    if second_page:
+        exchanges += [
+            exchange(
+                "GET", f"{PULLS}&page=2", [_pull(gh, 9, "2026-10-20T09:00:00Z", "2026-10-20T08:00:00Z", "d" * 40)]
+            ),
+            exchange("GET", f"{REPO}/pulls/9/reviews?per_page=100", []),
+        ]
+    return write_cassette(tmp_path / "pulls.yaml", exchanges)
+
+
+def test_merged_pulls_since_a_cursor_stop_early_and_page(gh: GitHubExamples, tmp_path: Path) -> None:
+    client = github_client("ghp_test", polite=False)
+    # The cutoff falls inside page one: page two is not in the cassette, so asking for it would fail.
+    with _vcr().use_cassette(str(_history(gh, tmp_path, second_page=False))):
+        recent = list(GitHubReader("acme/payments", client).merged_changes(datetime(2026, 10, 27, 12, tzinfo=UTC)))
+    assert [(c.number, c.merge_commit_sha) for c in recent] == [(12, "a" * 40)]
+    top = recent[0]
+    assert top.reviewers == ["octocat"] and top.url.endswith("/acme/payments/pull/12")
+    assert top.merged_at == datetime(2026, 10, 29, 8, 59, tzinfo=UTC) and top.author == "octocat"
+    with _vcr().use_cassette(str(_history(gh, tmp_path, second_page=True))):
+        every = list(GitHubReader("acme/payments", github_client("ghp_test", polite=False)).merged_changes())
+    assert [c.number for c in every] == [12, 10, 9]
+
+
+def test_deployments_become_deploys(gh: GitHubExamples, tmp_path: Path) -> None:
+    deployments = gh.example("/repos/{owner}/{repo}/deployments", "get", "200")
+    statuses = gh.example("/repos/{owner}/{repo}/deployments/{deployment_id}/statuses", "get", "200")
+    cassette = write_cassette(
+        tmp_path / "deployments.yaml",
+        [
+            exchange("GET", REPO, gh.example("/repos/{owner}/{repo}", "get", "200")),
+            exchange("GET", f"{REPO}/deployments?per_page=100", deployments),
+            exchange("GET", f"{REPO}/deployments/1/statuses?per_page=100", statuses),
+        ],
+    )
+    with _vcr().use_cassette(str(cassette)):
+        deploys = GitHubReader("acme/payments", github_client("ghp_test", polite=False)).deployments("payments")
+    assert [(d.service, d.environment, d.sha) for d in deploys] == [("payments", "production", deployments[0]["sha"])]
+    assert deploys[0].at == datetime(2012, 7, 20, 1, 19, 13, tzinfo=UTC)
+
+
+def test_read_only_has_no_write_method_and_read_write_opens_only_a_draft(gh: GitHubExamples, tmp_path: Path) -> None:
+    client = github_client("ghp_test", polite=False)
+    reader = github_forge("acme/payments", client, "read_only")
+    assert not isinstance(reader, GitHubWriter) and not hasattr(reader, "open_draft")
+    writer = github_forge("acme/payments", client, "read_write")
+    assert isinstance(writer, GitHubWriter)
+    created = gh.example("/repos/{owner}/{repo}/pulls", "post", "201")
+    sent = {"title": "Fix KeyError", "body": "why", "base": "master", "head": "sleuth/fix-abc123", "draft": True}
+    cassette = write_cassette(
+        tmp_path / "open.yaml",
+        [
+            exchange("GET", REPO, gh.example("/repos/{owner}/{repo}", "get", "200")),
+            exchange("POST", f"{REPO}/pulls", created, status=201, request_body=_json(sent)),
+        ],
+    )
+    with _vcr().use_cassette(str(cassette)):
+        url = writer.open_draft("sleuth/fix-abc123", "Fix KeyError", "why")
+    assert url == created["html_url"]
+    with pytest.raises(SleuthError, match="only opens its own sleuth/fix-"):
+        writer.open_draft("main", "x", "y")
+
+
+def test_a_missing_permission_is_named(gh: GitHubExamples, tmp_path: Path) -> None:
+    refused = {
+        "message": "Resource not accessible by personal access token",
+        "documentation_url": "https://docs.github.com/rest/pulls/pulls#list-pull-requests",
+        "status": "403",
+    }
+    cassette = write_cassette(
+        tmp_path / "refused.yaml",
+        [
+            exchange("GET", REPO, gh.example("/repos/{owner}/{repo}", "get", "200")),
+            exchange("GET", PULLS, refused, status=403),
+        ],
+    )
+    with _vcr().use_cassette(str(cassette)), pytest.raises(SleuthError) as caught:
+        list(GitHubReader("acme/payments", github_client("ghp_test", polite=False)).merged_changes())
+    assert "Resource not accessible" in str(caught.value) and "Pull requests: Read" in str(caught.value)
+
+
+def _json(data: dict) -> str:
+    import json
+
+    return json.dumps(data)
