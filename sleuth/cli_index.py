@@ -13,7 +13,10 @@ from sleuth.cli_common import console, fail
 from sleuth.errors import SleuthError
 
 app = typer.Typer(help="The change index: every merged change, enriched and searchable.", no_args_is_help=True)
-RepoOption = Annotated[list[Path] | None, typer.Option(help="Repository to sync (repeatable; default: configured).")]
+RepoOption = Annotated[
+    list[str] | None,
+    typer.Option(help="Repository to sync: a path or github:owner/name (repeatable; default: configured)."),
+]
 BranchOption = Annotated[str | None, typer.Option(help="Branch to index (default: the configured one, else HEAD).")]
 
 
@@ -26,6 +29,7 @@ def sync(
     """Index new merged changes (incremental: re-running adds nothing; an interrupted sync resumes)."""
     from sleuth import index_api
     from sleuth.config import load_settings
+    from sleuth.tools.forge_sync import is_forge_spec
 
     def progress(name: str, done: int) -> None:
         if not as_json:
@@ -33,7 +37,7 @@ def sync(
 
     try:
         settings = load_settings()
-        targets = [str(p.expanduser().resolve()) for p in repo] if repo else None
+        targets = [r if is_forge_spec(r) else str(Path(r).expanduser().resolve()) for r in repo] if repo else None
         results = index_api.sync(settings, targets, branch=branch, on_progress=progress)
     except SleuthError as exc:
         fail(str(exc))

@@ -49,10 +49,16 @@ def sync(
     index: ChangeIndex | None = None,
     branch: str | None = None,
     on_progress: Callable[[str, int], None] | None = None,
+    forge_client: Any = None,
 ) -> list[SyncResult]:
-    """Sync the given repositories (default: every configured one) into the index."""
+    """Sync the given repositories (default: every configured one) into the index.
+
+    A repository is a local path or `github:owner/name` (fetched into its mirror, then annotated
+    with its pull requests; `forge_client` replaces the PyGithub client built from [github]).
+    """
     from sleuth.tools.catalogue import profile_repo, store_profile
     from sleuth.tools.clone_gaps import clone_gaps
+    from sleuth.tools.forge_sync import annotate_from_forge, github_target, is_forge_spec
     from sleuth.tools.index_sync import sync_lock, sync_repo
     from sleuth.tools.local_git import LocalGitHost
 
@@ -62,10 +68,18 @@ def sync(
     try:
         with sync_lock(index.dir):
             for repo, services in _repo_targets(settings, repos):
-                host = LocalGitHost(repo)
+                forge = None
+                if is_forge_spec(repo):
+                    host, forge = github_target(settings, repo, forge_client)
+                else:
+                    host = LocalGitHost(repo)
+                previous = (index.store.repo(host.name) or {}).get("synced_at")
                 repo_branch = branch or settings.branch_for_repo(repo)
                 result = sync_repo(index, host, repo_branch, services or [host.name], on_progress)
                 result.notes.extend(clone_gaps(host.path).notes())
+                if forge is not None:
+                    touched = annotate_from_forge(index, host.name, forge, previous, settings.secrets())
+                    result.notes.append(f"{repo}: {touched} change(s) linked to their pull requests")
                 store_profile(index, profile_repo(host, repo_branch, services or [host.name]))
                 results.append(result)
                 _retie(index, host)

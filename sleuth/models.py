@@ -134,6 +134,9 @@ class Change(_Model):
     deletions: int = 0
     parents: list[str] = Field(default_factory=list)
     enrichment: ChangeEnrichment | None = None
+    url: str | None = Field(default=None, description="The PR/MR on its forge (GitHub, GitLab), when synced from one.")
+    reviewers: list[str] = Field(default_factory=list, description="Who approved or reviewed the PR/MR (forge only).")
+    labels: list[str] = Field(default_factory=list, description="The PR/MR's labels (forge only).")
 
     @property
     def short_sha(self) -> str:

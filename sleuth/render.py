@@ -31,9 +31,12 @@ def to_markdown(report: Report, max_candidates: int = 10) -> str:
         lines.append(f"- `{exc.type}: {exc.message}` — {len(exc.frames)} frames, {len(app)} in the app")
     lines.append("")
     lines += ["## Hypotheses", ""]
+    changes = {c.change.sha: c.change for c in report.candidates}
     for hyp in report.hypotheses:
         status = " (discounted)" if hyp.discounted else ""
         culprit = f"`{hyp.culprit_sha[:10]}` {hyp.culprit_title}" if hyp.culprit_sha else "no code change"
+        if hyp.culprit_sha and (change := changes.get(hyp.culprit_sha)) and change.url:
+            culprit += f" ([#{change.number}]({change.url}))"
         lines += [
             f"### {hyp.rank}. {culprit} — confidence {hyp.confidence:.2f}{status}",
             "",
@@ -58,6 +61,8 @@ def to_markdown(report: Report, max_candidates: int = 10) -> str:
     ]
     for cand in report.candidates[:max_candidates]:
         title = cand.change.title.replace("|", "\\|")
+        if cand.change.url:
+            title = f"[#{cand.change.number}]({cand.change.url}) {title}"
         enrichment = cand.change.enrichment
         tags = ", ".join(enrichment.tags) if enrichment else ""
         why = [*cand.reasons, *(f"risk: {risk}" for risk in (enrichment.risks[:2] if enrichment else []))]

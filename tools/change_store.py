@@ -194,6 +194,19 @@ class ChangeStore:
                     db.execute("INSERT INTO changes_fts (rowid, terms) VALUES (?, ?)", (inserted.lastrowid, terms))
             db.execute("UPDATE repos SET cursor = ?, synced_at = ? WHERE name = ?", (cursor, _ts(now), repo))
 
+    def annotate(self, repo: str, updates: dict[str, dict[str, Any]]) -> int:
+        """Merge forge metadata (PR number, URL, reviewers, labels) into stored changes by sha; return how many."""
+        changed = 0
+        with self.transaction() as db:
+            for sha, fields in updates.items():
+                row = db.execute("SELECT data FROM changes WHERE id = ?", (change_id(repo, sha),)).fetchone()
+                if row is None:
+                    continue  # merged on the forge, not (yet) in the mirror's first-parent history
+                change = Change.model_validate_json(row[0]).model_copy(update=fields)
+                db.execute("UPDATE changes SET data = ? WHERE id = ?", (change.model_dump_json(), change_id(repo, sha)))
+                changed += 1
+        return changed
+
     def get_many(self, ids: list[str]) -> dict[str, Change]:
         """Return stored changes by id."""
         found: dict[str, Change] = {}

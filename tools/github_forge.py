@@ -75,6 +75,11 @@ class GitHubReader:
         return self._repo
 
     @property
+    def clone_url(self) -> str:
+        """The https URL the mirror is fetched from."""
+        return self.repo.clone_url
+
+    @property
     def default_branch(self) -> str:
         return self.repo.default_branch
 

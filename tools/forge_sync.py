@@ -1,0 +1,64 @@
+"""Syncing a forge repository (`github:owner/name`): fetch its mirror, index it, then add what only the forge knows.
+
+The changes themselves come from the mirror exactly as for a local clone (same enrichment, same
+cursor, same resumability); the forge then annotates them by merge commit with the PR's number,
+URL, reviewers and labels, for the PRs updated since the last sync.
+"""
+
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sleuth.config import Settings
+from sleuth.errors import SleuthError
+from sleuth.redact import scrub_model
+
+if TYPE_CHECKING:
+    from sleuth.tools.change_index import ChangeIndex
+    from sleuth.tools.github_forge import GitHubReader
+    from sleuth.tools.local_git import LocalGitHost
+
+FORGE_PREFIXES = ("github:",)
+# A sync killed mid-way has stamped a later time than its PRs were read to: look back a little.
+_OVERLAP = timedelta(days=1)
+
+
+def is_forge_spec(repo: str) -> bool:
+    return repo.startswith(FORGE_PREFIXES)
+
+
+def github_target(settings: Settings, spec: str, client: Any = None) -> tuple["LocalGitHost", "GitHubReader"]:
+    """The mirror (fetched now) and the forge of `github:owner/name`."""
+    from sleuth.tools.forge_mirror import fetch_mirror, mirror_path
+    from sleuth.tools.github_forge import github_client, github_forge
+    from sleuth.tools.local_git import LocalGitHost
+
+    full_name = spec.removeprefix("github:")
+    token = settings.github.token.get_secret_value() if settings.github.token else None
+    if client is None:
+        if token is None:
+            raise SleuthError(
+                f"{spec} needs a GitHub token",
+                hint='set [github] token = "env:GITHUB_TOKEN" (fine-grained: Contents, Pull requests, Metadata: Read)',
+            )
+        client = github_client(token, settings.github.base_url)
+    forge = github_forge(full_name, client, settings.github.access)
+    path = fetch_mirror(forge.clone_url, mirror_path("github", full_name), token)
+    return LocalGitHost(path), forge
+
+
+def annotate_from_forge(
+    index: "ChangeIndex", repo: str, forge: "GitHubReader", since: datetime | None, secrets: list[Any]
+) -> int:
+    """Merge the forge's PR metadata into the indexed changes; return how many changes it touched."""
+    updates: dict[str, dict[str, Any]] = {}
+    for pull in forge.merged_changes(since - _OVERLAP if since else None):
+        if not pull.merge_commit_sha:
+            continue
+        pull = scrub_model(pull, secrets)
+        updates[pull.merge_commit_sha] = {
+            "number": pull.number,
+            "url": pull.url,
+            "reviewers": pull.reviewers,
+            "labels": pull.labels,
+        }
+    return index.store.annotate(repo, updates)
