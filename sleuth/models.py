@@ -7,6 +7,7 @@ reports without custom serializers.
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Literal
+from uuid import uuid4
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -273,10 +274,21 @@ class FixProposal(_Model):
     tried: list[str] = Field(default_factory=list, description="Each strategy attempted, in order, and its verdict.")
 
 
+class Approval(_Model):
+    """A person's go-ahead to write the fix: who, when, and whether they overrode a failed validation."""
+
+    approver: str
+    at: datetime = Field(default_factory=lambda: datetime.now(UTC))
+    override_unvalidated: bool = False
+
+
 class Report(_Model):
     """The investigation's result; its JSON is the stable, documented machine-readable schema."""
 
     schema_version: str = REPORT_SCHEMA_VERSION
+    investigation_id: str = Field(
+        default_factory=lambda: uuid4().hex[:12], description="Names the fix branch (sleuth/fix-<id>) and the PR."
+    )
     incident: Incident
     repo: str
     ref: str

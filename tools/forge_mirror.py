@@ -28,14 +28,20 @@ def mirror_path(provider: str, full_name: str) -> Path:
     return mirrors_root() / provider / owner / f"{name}.git"
 
 
-def fetch_mirror(url: str, path: Path, token: str | None, user: str = "x-access-token") -> Path:
-    """Clone (first time) or fetch the mirror of `url` into `path`; return the path."""
-    import subprocess
-
+def token_env(token: str | None, user: str = "x-access-token") -> dict[str, str]:
+    """git's minimal environment, plus the token as an `http.extraHeader` for this one command."""
     env = git_env()
     if token:
         header = "AUTHORIZATION: basic " + base64.b64encode(f"{user}:{token}".encode()).decode()
         env |= {"GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": "http.extraHeader", "GIT_CONFIG_VALUE_0": header}
+    return env
+
+
+def fetch_mirror(url: str, path: Path, token: str | None, user: str = "x-access-token") -> Path:
+    """Clone (first time) or fetch the mirror of `url` into `path`; return the path."""
+    import subprocess
+
+    env = token_env(token, user)
     if (path / "HEAD").exists():
         command = ["git", "-C", str(path), "fetch", "--prune", "--quiet", "origin", "+refs/heads/*:refs/heads/*"]
     else:
