@@ -100,10 +100,20 @@ class Indexer:
                 self.queue.finish(ids, error=str(exc))
 
     def _mirrors(self, index: Any) -> dict[str, tuple[str, str]]:
-        """Repository name -> (mirror path, service) from the configured services and the index's repos."""
+        """Repository name -> (what to sync, service) from the configured services and the index's repos.
+
+        A forge mirror (`$SLEUTH_HOME/mirrors/github/OWNER/NAME.git`) syncs as `github:OWNER/NAME`, so
+        the webhook's merge is fetched before it is indexed.
+        """
+        from sleuth.tools.forge_mirror import mirrors_root
+
         found: dict[str, tuple[str, str]] = {}
         for row in index.store.repos():
-            found.setdefault(Path(row["path"]).name.removesuffix(".git"), (row["path"], row["services"][0]))
+            path = Path(row["path"])
+            target = row["path"]
+            if path.is_relative_to(mirrors_root() / "github"):
+                target = f"github:{path.parent.name}/{path.name.removesuffix('.git')}"
+            found.setdefault(path.name.removesuffix(".git"), (target, row["services"][0]))
         for service, config in self.settings.services.items():
             found[Path(config.repo).expanduser().name.removesuffix(".git")] = (config.repo, service)
         return found
