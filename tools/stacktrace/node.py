@@ -5,14 +5,44 @@ import re
 from sleuth.models import ParsedException, StackFrame
 from sleuth.tools.stacktrace.common import find_balanced_open
 
-_AT = re.compile(r"^\s*at (?P<rest>.+?)(?:\s+\{)?\s*$")
+_AT = re.compile(r"^\s*at (?P<rest>.+?)\s*$")
+# After a frame: the `{` that opens the error's property block (with the block's first line glued on when
+# the newlines were lost) and the backtick that closes an inline-code paste.
+_FRAME_TRAILER = re.compile(r"(?<=[)\d])(?:\s+\{.*|`+)$")
 # Firefox and Safari (SpiderMonkey, JavaScriptCore): `fn@url:line:col`, an empty name when anonymous.
-_GECKO = re.compile(r"^\s*\[?(?P<func>[^@\s\[][^@]*?)?@(?P<file>\S+?):(?P<line>\d+):\d+\]?,?\s*$")
-_LOCATION = re.compile(r"^(?P<file>.+?):(?P<line>\d+):(?P<col>\d+)$")
+_GECKO = re.compile(
+    r"^\s*\[?(?P<func>[^@\s\[][^@]*?)?@(?:(?P<file>\S+?):(?P<line>\d+):\d+|(?P<native>\[native code\]))\]?,?\s*$"
+)
+# The column is optional: Chrome's console and webpack dev builds print `(embedded.js:7)`, `(bootstrap:19)`.
+_LOCATION = re.compile(r"^(?P<file>.+?):(?P<line>\d+)(?::(?P<col>\d+))?$")
+# Without a column, `at X (File:N)` is also how Java (Play console, ProGuard) prints a frame; leave those
+# to the languages they belong to.
+_FOREIGN_FILE = re.compile(
+    r"\.(?:java|kt|kts|scala|groovy|clj|cs|vb|fs|rb|py|go|php|dart|swift)$"
+    r"|^(?:SourceFile|Unknown Source|Native Method)$"
+)
 _BUILTIN_LOCATION = re.compile(r"^(?:native|index \d+|<anonymous>)$")
+# Sentry's rendering of a JavaScriptCore built-in puts the marker where the file goes.
+_NATIVE_CODE = "[native code]"
+# V8 names code run by eval() after where eval was called: `eval at f (/app/x.js:1:2), <anonymous>:3:4`,
+# nested for eval inside eval. The innermost parenthesised location is the real file that called it.
+_EVAL_ORIGIN = re.compile(r"^eval at .*?\((?P<location>[^()]*:\d+(?::\d+)?)\)")
+# `Type: message`, where Type ends in Error/Exception and may carry a bracketed code (`Error [ERR_X]`), or is
+# any class name (minified, `G`) followed by its bracketed error name (`AxiosError [AggregateError]`).
 _HEADER = re.compile(
-    r"(?:^|(?<=[\s\]:]))(?P<type>(?:[A-Za-z_$][\w$]*\.)*(?:[A-Z][\w$]*)?(?:Error|Exception)"
-    r"(?: \[[\w-]+\])?)(?::(?: (?P<msg>.*))?)?$"
+    r"(?:^|(?<=[\s\]:]))(?P<type>(?:[A-Za-z_$][\w$]*\.)*(?:[A-Z][\w$]*)?(?:Error|Exception)(?: \[[\w-]+\])?"
+    r"|(?:[A-Za-z_$][\w$]*\.)*[A-Za-z_$][\w$]* \[[A-Z][\w$]*(?:Error|Exception)\])(?::(?: (?P<msg>.*))?)?$"
+)
+# Frames run together on one line (a trace whose newlines became spaces): split before each `at ` that
+# follows the end of a frame's location.
+_RUN_ON_AT = re.compile(r"(?<=[)\d])\s+(?=at \S)")
+# Cloud Foundry's `[App/0]      ERR ` tag, left behind when a timestamp prefix in front of it was removed.
+_CF_TAG = re.compile(r"^\[[\w/.-]+\]\s+(?:OUT|ERR) ")
+# Third-party code that is not under node_modules: package-manager folders, a vendor tree, and a copied
+# package build (`jquery/dist/jquery.js`, `vue/dist/vue.runtime.js`: the file is named after its package).
+_VENDORED = re.compile(
+    r"(?:^|[/\\])(?:bower_components|jspm_packages|vendor)[/\\]"
+    r"|(?:^|[/\\])(?P<pkg>[\w.-]+)[/\\]dist[/\\](?:[^?#]*[/\\])?(?P=pkg)(?:[.-][\w.-]*)?\.[cm]?js\b"
 )
 _CORE_MODULES = {
     "assert",
@@ -64,6 +94,8 @@ def is_app_file(path: str | None) -> bool:
         return False  # ext: is Deno's runtime
     if re.search(r"@v?\d+\.\d+[^/]*/", path):
         return False  # a versioned package URL (https://deno.land/std@0.179.0/…, esm.sh, unpkg)
+    if _VENDORED.search(path):
+        return False
     if "/" not in path and "\\" not in path and path.endswith(".js"):
         return path[: -len(".js")] not in _CORE_MODULES
     return True
@@ -71,6 +103,9 @@ def is_app_file(path: str | None) -> bool:
 
 def _frame(rest: str) -> StackFrame | None:
     function: str | None
+    rest = _FRAME_TRAILER.sub("", rest)
+    if rest.startswith("async "):
+        rest = rest[len("async ") :]  # also before an anonymous location (`at async <anonymous>:2:3`)
     if rest.endswith(")"):
         open_index = find_balanced_open(rest, len(rest) - 1)
         if open_index <= 0:
@@ -78,12 +113,16 @@ def _frame(rest: str) -> StackFrame | None:
         function, location = rest[:open_index].rstrip(), rest[open_index + 1 : -1]
     else:
         function, location = None, rest
-    if function is not None and function.startswith("async "):
-        function = function[len("async ") :]
+    if origin := _EVAL_ORIGIN.match(location):
+        location = origin["location"]
     parsed = _LOCATION.match(location)
+    if parsed and parsed["col"] is None and (_FOREIGN_FILE.search(parsed["file"]) or parsed["file"].isdigit()):
+        parsed = None  # a Java `(Foo.java:12)`, or prose such as `at 12:30`
     if parsed:
         path = parsed["file"]
         return StackFrame(file=path, line=int(parsed["line"]), function=function, in_app=is_app_file(path))
+    if function is not None and location == _NATIVE_CODE:
+        return StackFrame(file=location, function=function, in_app=False)
     if function is not None and _BUILTIN_LOCATION.match(location):
         return StackFrame(function=function, in_app=False)
     return None
@@ -93,12 +132,15 @@ def _gecko_frame(line: str) -> StackFrame | None:
     match = _GECKO.match(line) if "@" in line else None
     if not match:
         return None
+    if match["native"]:
+        return StackFrame(file=_NATIVE_CODE, function=match["func"] or None, in_app=False)
     path = match["file"]
     return StackFrame(file=path, line=int(match["line"]), function=match["func"] or None, in_app=is_app_file(path))
 
 
 def parse(lines: list[str]) -> list[ParsedException]:
     """Parse every V8 stack trace found in the lines."""
+    lines = _split_lines(lines)
     exceptions: list[ParsedException] = []
     current: ParsedException | None = None
     for index, line in enumerate(lines):
@@ -112,6 +154,18 @@ def parse(lines: list[str]) -> list[ParsedException]:
             exceptions.append(current)
         current.frames.append(frame)
     return exceptions
+
+
+def _split_lines(lines: list[str]) -> list[str]:
+    """Undo what pasting did to frame lines: a leftover log tag in front, several frames run together."""
+    result: list[str] = []
+    for line in lines:
+        line = _CF_TAG.sub("", line)
+        if line.lstrip().startswith("at ") and _RUN_ON_AT.search(line):
+            result.extend(_RUN_ON_AT.split(line))
+        else:
+            result.append(line)
+    return result
 
 
 def _header_above(lines: list[str], index: int) -> ParsedException:
