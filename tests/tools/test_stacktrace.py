@@ -328,3 +328,14 @@ runEffect@http://localhost:3000/static/js/node_modules/redux-saga.js:11:4"""
         (None, 88, True),
         ("runEffect", 11, False),
     ]
+
+
+@pytest.mark.parametrize("unit", [" ", "a.", "at ", "---> ", "System.Exception: ", "   at A.B() in C:\\x.cs:line 1"])
+def test_a_two_megabyte_line_parses_in_linear_time(unit: str) -> None:
+    # A regex that backtracks over a long line (200k spaces once took .NET's header pattern 390 s)
+    # would stall every investigation of a log holding one; the bound is 20x what linear takes here.
+    import time
+
+    started = time.monotonic()
+    parse_exceptions(unit * (2_000_000 // len(unit)))
+    assert time.monotonic() - started < 20

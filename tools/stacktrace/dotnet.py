@@ -35,7 +35,7 @@ _PARAMS = re.compile(rf"^(?:{_PARAM}(?:,\s?{_PARAM})*)?$")
 _EXCEPTION_WORD = r"(?:Exception|Error|Throwable)"
 # `Type: message`, `Type (0x80004005): message`, a bare `Type:`, or xUnit's `Type : message`.
 _HEADER = re.compile(
-    r"^\s*(?:Unhandled [Ee]xception[.:] |(?:---> )+|.*\bException Info: )?(?:\(Inner Exception #\d+\) )?"
+    r"^\s*+(?:Unhandled [Ee]xception[.:] |(?:---> )+|.*\bException Info: )?(?:\(Inner Exception #\d+\) )?"
     r"(?P<type>(?:[A-Za-z_][\w`]*\.)+[A-Za-z_][\w`]*)(?: \((?:0x[0-9A-Fa-f]+|-?\d+)\))?(?: ?:(?: (?P<msg>.*)|\s*))?$"
 )
 # Unity's console: `Namespace.Type.Method (args) (at Assets/File.cs:67)` under `Type: message`.
