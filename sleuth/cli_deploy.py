@@ -23,16 +23,31 @@ DeploysOption = Annotated[
 
 @app.command()
 def ingest(
-    file: Annotated[Path, typer.Argument(help="Deploy events: JSON, JSON Lines or CSV; - reads a feed on stdin.")],
+    file: Annotated[
+        str,
+        typer.Argument(
+            help="Deploys: JSON, JSON Lines or CSV; - reads stdin; github:OWNER/NAME reads its Deployments."
+        ),
+    ],
+    service: Annotated[
+        str | None, typer.Option(help="With github:, the service they deploy (default: the repo name).")
+    ] = None,
 ) -> None:
     """Store deploy events and tie each to the commits it carried (previous deploy's sha..its sha)."""
     from sleuth import index_api
     from sleuth.config import load_settings
     from sleuth.inputs import load_deploys
+    from sleuth.tools.forge_sync import forge_deploys, is_forge_spec
 
     try:
-        events = load_deploys(Path("<stdin>"), sys.stdin.read()) if str(file) == "-" else load_deploys(file)
-        result = index_api.ingest_deploys(load_settings(), events)
+        settings = load_settings()
+        if is_forge_spec(file):
+            events = forge_deploys(settings, file, service)
+        elif file == "-":
+            events = load_deploys(Path("<stdin>"), sys.stdin.read())
+        else:
+            events = load_deploys(Path(file))
+        result = index_api.ingest_deploys(settings, events)
     except SleuthError as exc:
         fail(str(exc))
     console.print(

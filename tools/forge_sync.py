@@ -62,3 +62,18 @@ def annotate_from_forge(
             "labels": pull.labels,
         }
     return index.store.annotate(repo, updates)
+
+
+def forge_deploys(settings: Settings, spec: str, service: str | None = None, client: Any = None) -> list[Any]:
+    """The successful deployments of `github:owner/name` as Deploy records of `service` (default: the repo name)."""
+    from sleuth.tools.github_forge import github_client, github_forge
+
+    full_name = spec.removeprefix("github:")
+    if client is None:
+        if settings.github.token is None:
+            raise SleuthError(
+                f"{spec} needs a GitHub token", hint='set [github] token = "env:GITHUB_TOKEN" (Deployments: Read)'
+            )
+        client = github_client(settings.github.token.get_secret_value(), settings.github.base_url)
+    forge = github_forge(full_name, client, "read_only")  # reading deployments never needs more
+    return forge.deployments(service or full_name.rsplit("/", 1)[-1])

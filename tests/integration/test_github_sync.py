@@ -83,3 +83,32 @@ def test_a_github_repository_is_mirrored_indexed_and_its_culprit_pr_named(
     assert top.reviewers == ["octocat"]
     assert "[#138](https://github.com/acme/payments/pull/138)" in to_markdown(report)
     assert TOKEN not in report.model_dump_json()
+
+
+def test_github_deployments_are_a_deploy_source(estate: Estate, tmp_path: Path) -> None:
+    from sleuth.tools.forge_sync import forge_deploys
+
+    gh = GitHubExamples("acme", "payments")
+    deployments = gh.example("/repos/{owner}/{repo}/deployments", "get", "200")
+    deployments[0]["sha"] = estate.culprit_sha
+    statuses = gh.example("/repos/{owner}/{repo}/deployments/{deployment_id}/statuses", "get", "200")
+    cassette = write_cassette(
+        tmp_path / "deployments.yaml",
+        [
+            exchange("GET", REPO, gh.example("/repos/{owner}/{repo}", "get", "200")),
+            exchange("GET", f"{REPO}/deployments?per_page=100", deployments),
+            exchange("GET", f"{REPO}/deployments/1/statuses?per_page=100", statuses),
+        ],
+    )
+    settings = Settings.model_validate(
+        {"services": {"payments": str(estate.repos["payments"])}, "index": {"path": str(tmp_path / "index")}}
+    )
+    with vcr.VCR(record_mode="none").use_cassette(str(cassette)):
+        deploys = forge_deploys(settings, "github:acme/payments", client=github_client(TOKEN, polite=False))
+    result = index_api.ingest_deploys(settings, deploys)
+    assert (result.received, result.new) == (1, 1) and not result.notes
+    stored = index_api.open_index(settings)
+    try:
+        assert [(d.service, d.sha) for d in stored.store.deploys("payments")] == [("payments", estate.culprit_sha)]
+    finally:
+        stored.close()

@@ -143,3 +143,35 @@ def _json(data: dict) -> str:
     import json
 
     return json.dumps(data)
+
+
+@pytest.mark.parametrize(
+    ("status", "headers", "body"),
+    [
+        # Primary limit: 403 with no requests left; PyGithub waits for x-ratelimit-reset, then retries.
+        (403, {"x-ratelimit-remaining": "0", "x-ratelimit-reset": "RESET"}, {"message": "API rate limit exceeded"}),
+        # Secondary limit: 429 with Retry-After.
+        (429, {"Retry-After": "1"}, {"message": "You have exceeded a secondary rate limit."}),
+    ],
+)
+def test_rate_limits_are_waited_out_and_the_call_resumes(
+    gh: GitHubExamples, tmp_path: Path, status: int, headers: dict, body: dict
+) -> None:
+    import time
+
+    headers = {k: (str(int(time.time()) + 1) if v == "RESET" else v) for k, v in headers.items()}
+    pulls = [_pull(gh, 12, "2026-10-29T09:00:00Z", "2026-10-29T08:59:00Z", "a" * 40)]
+    cassette = write_cassette(
+        tmp_path / "limited.yaml",
+        [
+            exchange("GET", REPO, gh.example("/repos/{owner}/{repo}", "get", "200")),
+            exchange("GET", PULLS, body, status=status, headers=headers),
+            exchange("GET", PULLS, pulls),
+            exchange("GET", f"{REPO}/pulls/12/reviews?per_page=100", []),
+        ],
+    )
+    started = time.monotonic()
+    with _vcr().use_cassette(str(cassette)) as played:
+        found = list(GitHubReader("acme/payments", github_client("ghp_test", polite=False)).merged_changes())
+    assert [c.number for c in found] == [12] and played.all_played
+    assert time.monotonic() - started >= 0.5  # it waited rather than hammering
