@@ -83,6 +83,9 @@ class GitHubSettings(_Section):
     access: Literal["read_only", "read_write"] = Field(
         default="read_only", description="read_only hands the graph a forge with no write method at all."
     )
+    app_id: int | None = Field(default=None, description="A GitHub App (with private_key_file and installation_id).")
+    private_key_file: str | None = Field(default=None, description="The App's private key (.pem); read, never copied.")
+    installation_id: int | None = None
 
 
 class WebhookSettings(_Section):

@@ -9,7 +9,6 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sleuth.config import Settings
-from sleuth.errors import SleuthError
 from sleuth.redact import scrub_model
 
 if TYPE_CHECKING:
@@ -29,20 +28,17 @@ def is_forge_spec(repo: str) -> bool:
 def github_target(settings: Settings, spec: str, client: Any = None) -> tuple["LocalGitHost", "GitHubReader"]:
     """The mirror (fetched now) and the forge of `github:owner/name`."""
     from sleuth.tools.forge_mirror import fetch_mirror, mirror_path
-    from sleuth.tools.github_forge import github_client, github_forge
+    from sleuth.tools.github_forge import client_from_settings, github_forge
     from sleuth.tools.local_git import LocalGitHost
 
     full_name = spec.removeprefix("github:")
-    token = settings.github.token.get_secret_value() if settings.github.token else None
     if client is None:
-        if token is None:
-            raise SleuthError(
-                f"{spec} needs a GitHub token",
-                hint='set [github] token = "env:GITHUB_TOKEN" (fine-grained: Contents, Pull requests, Metadata: Read)',
-            )
-        client = github_client(token, settings.github.base_url)
+        client, token_of = client_from_settings(settings.github)
+    else:
+        token = settings.github.token.get_secret_value() if settings.github.token else None
+        token_of = lambda: token  # noqa: E731 - the injected client's own token, if any
     forge = github_forge(full_name, client, settings.github.access)
-    path = fetch_mirror(forge.clone_url, mirror_path("github", full_name), token)
+    path = fetch_mirror(forge.clone_url, mirror_path("github", full_name), token_of())
     return LocalGitHost(path), forge
 
 
@@ -66,14 +62,10 @@ def annotate_from_forge(
 
 def forge_deploys(settings: Settings, spec: str, service: str | None = None, client: Any = None) -> list[Any]:
     """The successful deployments of `github:owner/name` as Deploy records of `service` (default: the repo name)."""
-    from sleuth.tools.github_forge import github_client, github_forge
+    from sleuth.tools.github_forge import client_from_settings, github_forge
 
     full_name = spec.removeprefix("github:")
     if client is None:
-        if settings.github.token is None:
-            raise SleuthError(
-                f"{spec} needs a GitHub token", hint='set [github] token = "env:GITHUB_TOKEN" (Deployments: Read)'
-            )
-        client = github_client(settings.github.token.get_secret_value(), settings.github.base_url)
+        client, _ = client_from_settings(settings.github)
     forge = github_forge(full_name, client, "read_only")  # reading deployments never needs more
     return forge.deployments(service or full_name.rsplit("/", 1)[-1])

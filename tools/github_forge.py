@@ -178,3 +178,32 @@ def github_forge(full_name: str, client: Any, access: str) -> GitHubReader:
     if access == "read_only":
         return GitHubReader(full_name, client)
     raise SleuthError(f"unknown [github] access {access!r}", hint='use "read_only" or "read_write"')
+
+
+def client_from_settings(github: Any) -> tuple[Any, Any]:
+    """A PyGithub client and a function giving the current token, from `[github]` settings.
+
+    A GitHub App (app_id, private_key_file, installation_id) gets short-lived installation tokens
+    that PyGithub refreshes before they expire, mid-sync included; they live only in memory.
+    """
+    from pathlib import Path
+
+    from github import Auth, Github
+
+    base_url = github.base_url or "https://api.github.com"
+    if github.app_id is not None:
+        if not (github.private_key_file and github.installation_id):
+            raise SleuthError("a GitHub App needs app_id, private_key_file and installation_id")
+        try:
+            key = Path(github.private_key_file).expanduser().read_text()
+        except OSError as exc:
+            raise SleuthError(f"cannot read the GitHub App key {github.private_key_file}: {exc.strerror}") from None
+        auth = Auth.AppAuth(github.app_id, key).get_installation_auth(github.installation_id)
+        client = Github(auth=auth, base_url=base_url, per_page=100)
+        return client, lambda: auth.token
+    if github.token is None:
+        raise SleuthError(
+            "no GitHub credentials", hint='set [github] token = "env:NAME", or app_id/private_key_file/installation_id'
+        )
+    token = github.token.get_secret_value()
+    return github_client(token, github.base_url), lambda: token

@@ -175,3 +175,45 @@ def test_rate_limits_are_waited_out_and_the_call_resumes(
         found = list(GitHubReader("acme/payments", github_client("ghp_test", polite=False)).merged_changes())
     assert [c.number for c in found] == [12] and played.all_played
     assert time.monotonic() - started >= 0.5  # it waited rather than hammering
+
+
+def test_a_github_app_gets_installation_tokens_and_refreshes_an_expired_one(gh: GitHubExamples, tmp_path: Path) -> None:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    from sleuth.config import GitHubSettings
+    from sleuth.tools.github_forge import client_from_settings
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = tmp_path / "app.pem"
+    pem.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    expired = {**gh.example("/app/installations/{installation_id}/access_tokens", "post", "201"), "token": "ghs_first"}
+    fresh = {**expired, "token": "ghs_second", "expires_at": "2999-01-01T00:00:00Z"}  # the first one is from 2016
+    seen: list[str] = []
+
+    def authorization(r1, r2) -> None:
+        seen.append(f"{r1.method} {r1.path} {r1.headers.get('Authorization', '')[:12]}")
+
+    cassette = write_cassette(
+        tmp_path / "app.yaml",
+        [
+            exchange("POST", "/app/installations/42/access_tokens", expired, status=201),
+            exchange("POST", "/app/installations/42/access_tokens", fresh, status=201),
+            exchange("GET", REPO, gh.example("/repos/{owner}/{repo}", "get", "200")),
+        ],
+    )
+    settings = GitHubSettings(app_id=1, private_key_file=str(pem), installation_id=42)
+    # No header filter here: the test is about which credential each request carried.
+    recorder = vcr.VCR(record_mode="none")
+    recorder.register_matcher("authorization", authorization)
+    with recorder.use_cassette(str(cassette), match_on=["method", "path", "authorization"]) as played:
+        client, token_of = client_from_settings(settings)
+        assert token_of() == "ghs_first"
+        assert token_of() == "ghs_second"  # expired: refreshed before use
+        assert token_of() == "ghs_second"  # still valid: no new request
+        assert GitHubReader("acme/payments", client).default_branch == "master"
+    assert played.all_played
+    assert seen[0].startswith("POST /app/installations/42/access_tokens Bearer ey")  # signed with the App's JWT
+    assert seen[-1] == "GET /repos/acme/payments token ghs_se"
