@@ -135,7 +135,8 @@ def serve(
 
     try:
         settings = load_settings()
-        if settings.webhooks.github_secret is None and settings.webhooks.gitlab_token is None:
+        secrets = (settings.webhooks.github_secret, settings.webhooks.gitlab_token)
+        if not any(secret is not None and secret.get_secret_value() for secret in secrets):
             raise SleuthError(
                 "no webhook secret is configured, so no delivery could be verified",
                 hint='set [webhooks] github_secret = "env:NAME" and/or gitlab_token = "env:NAME"',

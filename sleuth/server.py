@@ -65,11 +65,26 @@ class Indexer:
                 if self.stopping.wait(DEBOUNCE_SECONDS):
                     break
                 while batch := self.queue.pending():
-                    self._index(index, batch)
+                    try:
+                        self._index(index, batch)
+                    except Exception:  # one bad delivery must not end the worker: find it, alone
+                        for delivery in batch:
+                            self._index_guarded(index, delivery)
         finally:
             index.close()
 
+    def _index_guarded(self, index: Any, delivery: Delivery) -> None:
+        try:
+            self._index(index, [delivery])
+        except Exception as exc:  # retried with backoff; the queue gives up after MAX_ATTEMPTS
+            self.queue.finish([delivery.id], error=f"{type(exc).__name__}: {exc}", retry=True)
+
     def _index(self, index: Any, batch: list[Delivery]) -> None:
+        """Index a batch: deploys stored together (one re-tie), each repository synced once.
+
+        A SleuthError (an index locked by another sync, a fetch that failed, a repository not synced
+        yet) leaves its deliveries pending behind a backoff; MAX_ATTEMPTS bounds the retries.
+        """
         from sleuth import index_api
         from sleuth.models import Deploy
 
@@ -78,45 +93,59 @@ class Indexer:
         syncs: dict[str, list[str]] = {}
         for delivery in batch:
             job = delivery.job
-            if job.repository not in mirrors:
-                self.queue.finish([delivery.id], error=f"no mirror configured for repository {job.repository!r}")
+            found = mirrors.get(job.repository) or mirrors.get(job.repository.rsplit("/", 1)[-1])
+            if found is None:
+                message = f"no repository configured or synced for {job.repository!r}"
+                self.queue.finish([delivery.id], error=message, retry=True)
             elif job.kind == "deploy" and job.sha:
-                path, service = mirrors[job.repository]
                 at = job.at or datetime.now(UTC)
-                deploys[delivery.id] = Deploy(service=service, environment=job.environment, sha=job.sha, at=at)
+                deploys[delivery.id] = Deploy(service=found[1], environment=job.environment, sha=job.sha, at=at)
+            elif job.kind == "sync":
+                syncs.setdefault(found[0], []).append(delivery.id)
             else:
-                syncs.setdefault(mirrors[job.repository][0], []).append(delivery.id)
+                self.queue.finish([delivery.id], error="a deploy without a commit sha")
         if deploys:
             try:
                 index_api.ingest_deploys(self.settings, list(deploys.values()), index=index)
                 self.queue.finish(list(deploys))
             except SleuthError as exc:
-                self.queue.finish(list(deploys), error=str(exc))
-        for path, ids in syncs.items():
+                self.queue.finish(list(deploys), error=str(exc), retry=True)
+        for target, ids in syncs.items():
             try:
-                index_api.sync(self.settings, [path], index=index)
+                index_api.sync(self.settings, [target], index=index)
                 self.queue.finish(ids)
             except SleuthError as exc:
-                self.queue.finish(ids, error=str(exc))
+                self.queue.finish(ids, error=str(exc), retry=True)
 
     def _mirrors(self, index: Any) -> dict[str, tuple[str, str]]:
-        """Repository name -> (what to sync, service) from the configured services and the index's repos.
+        """Repository -> (what to sync, service), keyed by full name where known, else by short name.
 
-        A forge mirror (`$SLEUTH_HOME/mirrors/github/OWNER/NAME.git`) syncs as `github:OWNER/NAME`, so
-        the webhook's merge is fetched before it is indexed.
+        A forge mirror (`$SLEUTH_HOME/mirrors/github/OWNER/NAME.git`) is keyed `OWNER/NAME` and syncs
+        as `github:OWNER/NAME`, so the webhook's merge is fetched before it is indexed; a local
+        clone is known by its directory name only. A short name two repositories share matches neither.
         """
         from sleuth.tools.forge_mirror import mirrors_root
 
         found: dict[str, tuple[str, str]] = {}
+        short: dict[str, list[tuple[str, str]]] = {}
         for row in index.store.repos():
             path = Path(row["path"])
-            target = row["path"]
+            name = path.name.removesuffix(".git")
+            entry = (row["path"], row["services"][0])
             if path.is_relative_to(mirrors_root() / "github"):
-                target = f"github:{path.parent.name}/{path.name.removesuffix('.git')}"
-            found.setdefault(path.name.removesuffix(".git"), (target, row["services"][0]))
+                full = f"{path.parent.name}/{name}"
+                found[full] = (f"github:{full}", row["services"][0])
+            short.setdefault(name, []).append(entry)
         for service, config in self.settings.services.items():
-            found[Path(config.repo).expanduser().name.removesuffix(".git")] = (config.repo, service)
+            name = Path(config.repo).expanduser().name.removesuffix(".git")
+            short[name] = [(config.repo, service)]
+        for name, entries in short.items():
+            if len(set(entries)) == 1:
+                found.setdefault(name, entries[0])
         return found
+
+
+MAX_BODY_BYTES = 25 * 1024 * 1024  # GitHub caps webhook payloads at 25 MB
 
 
 def _reply(status: str, code: int = 200, **extra: Any) -> JSONResponse:
@@ -127,6 +156,7 @@ def _receiver(
     provider: str,
     secret_of: Callable[[Settings], Any],
     verified: Callable[[str, bytes, Request], bool],
+    prechecked: Callable[[str, Request], bool],
     delivery_of: Callable[[Request, bytes], str | None],
     job_of: Callable[[str, dict[str, Any]], Job | None],
     event_header: str,
@@ -134,9 +164,13 @@ def _receiver(
     async def receive(request: Request) -> JSONResponse:
         settings: Settings = request.app.state.settings
         secret = secret_of(settings)
-        if secret is None:
+        if secret is None or not secret.get_secret_value():  # an empty key signs for anyone
             return _reply("error", 503, error=f"webhooks.{provider} secret is not configured")
-        body = await request.body()
+        if not prechecked(secret.get_secret_value(), request):
+            return _reply("error", 401, error="signature or token missing or wrong")
+        body = await _capped_body(request)
+        if body is None:
+            return _reply("error", 413, error=f"body over {MAX_BODY_BYTES} bytes")
         if not verified(secret.get_secret_value(), body, request):
             return _reply("error", 401, error="signature does not match")
         event = request.headers.get(event_header, "")
@@ -151,7 +185,7 @@ def _receiver(
         if job is None:
             return _reply("ignored", event=event)
         queue: DeliveryQueue = request.app.state.queue
-        new = await run_in_threadpool(queue.put, delivery, provider, event, job)
+        new = await run_in_threadpool(queue.put, delivery, provider, event, job, body)
         if new:
             request.app.state.indexer.wake.set()
         return _reply("queued", 202) if new else _reply("duplicate")
@@ -171,8 +205,24 @@ def _gitlab_delivery(request: Request, body: bytes) -> str | None:
     )
 
 
+async def _capped_body(request: Request) -> bytes | None:
+    """The body, or None past MAX_BODY_BYTES (read no further: a huge POST costs no memory)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        return None
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 async def _healthz(request: Request) -> JSONResponse:
     counts = await run_in_threadpool(request.app.state.queue.counts)
+    if not request.app.state.indexer.thread.is_alive():
+        return _reply("error", 503, error="the indexer is not running", queue=counts)
     return _reply("ok", queue=counts)
 
 
@@ -196,6 +246,7 @@ def build_app(settings: Settings) -> Starlette:
         "github_secret",
         lambda s: s.webhooks.github_secret,
         lambda secret, body, r: github_signature_ok(secret, body, r.headers.get("x-hub-signature-256")),
+        lambda _, r: (r.headers.get("x-hub-signature-256") or "").startswith("sha256="),
         lambda r, _: r.headers.get("x-github-delivery"),
         github_job,
         "x-github-event",
@@ -204,6 +255,7 @@ def build_app(settings: Settings) -> Starlette:
         "gitlab_token",
         lambda s: s.webhooks.gitlab_token,
         lambda secret, _, r: gitlab_token_ok(secret, r.headers.get("x-gitlab-token")),
+        lambda secret, r: gitlab_token_ok(secret, r.headers.get("x-gitlab-token")),  # before reading the body
         _gitlab_delivery,
         gitlab_job,
         "x-gitlab-event",

@@ -7,6 +7,7 @@ again. Indexing a job is idempotent (a deploy is stored once, a sync resumes fro
 the one batch a crash interrupts is simply done again.
 """
 
+import hashlib
 import json
 import sqlite3
 import threading
@@ -18,6 +19,8 @@ from typing import Any
 
 from sleuth.tools.webhooks import Job
 
+MAX_ATTEMPTS = 5
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS deliveries (
     id TEXT PRIMARY KEY,              -- provider:delivery id
@@ -27,6 +30,8 @@ CREATE TABLE IF NOT EXISTS deliveries (
     received_at REAL NOT NULL,
     state TEXT NOT NULL,              -- pending | done | failed
     attempts INTEGER NOT NULL DEFAULT 0,
+    not_before REAL NOT NULL DEFAULT 0,  -- a retried delivery waits out its backoff
+    body_sha TEXT UNIQUE,             -- the delivery id is not signed: the same signed body is a replay too
     done_at REAL,
     error TEXT
 );
@@ -67,33 +72,47 @@ class DeliveryQueue:
     def close(self) -> None:
         self.db.close()
 
-    def put(self, delivery_id: str, provider: str, event: str, job: Job) -> bool:
-        """Store a delivery (durably); False when this delivery id was seen before."""
+    def put(self, delivery_id: str, provider: str, event: str, job: Job, body: bytes = b"") -> bool:
+        """Store a delivery (durably); False when its id, or its exact signed body, was seen before."""
+        digest = hashlib.sha256(body).hexdigest() if body else None
         with self._lock:
             cursor = self.db.execute(
-                "INSERT OR IGNORE INTO deliveries (id, provider, event, job, received_at, state)"
-                " VALUES (?, ?, ?, ?, ?, 'pending')",
-                (f"{provider}:{delivery_id}", provider, event, _job_json(job), time.time()),
+                "INSERT OR IGNORE INTO deliveries (id, provider, event, job, received_at, state, body_sha)"
+                " VALUES (?, ?, ?, ?, ?, 'pending', ?)",
+                (f"{provider}:{delivery_id}", provider, event, _job_json(job), time.time(), digest),
             )
             return cursor.rowcount == 1
 
     def pending(self, limit: int = 1000) -> list[Delivery]:
-        """The oldest deliveries not yet indexed; each read counts as an attempt."""
+        """The oldest deliveries due for indexing; each read counts as an attempt.
+
+        One that has been handed out MAX_ATTEMPTS times already (it crashed the indexer, or kept
+        failing) is marked failed instead, so it cannot block the queue across restarts.
+        """
+        now = time.time()
         with self._lock:
+            self.db.execute(
+                "UPDATE deliveries SET state = 'failed', error = coalesce(error, 'gave up after repeated attempts')"
+                " WHERE state = 'pending' AND attempts >= ?",
+                (MAX_ATTEMPTS,),
+            )
             rows = self.db.execute(
-                "SELECT id, job, attempts FROM deliveries WHERE state = 'pending' ORDER BY received_at LIMIT ?",
-                (limit,),
+                "SELECT id, job, attempts FROM deliveries WHERE state = 'pending' AND not_before <= ?"
+                " ORDER BY received_at LIMIT ?",
+                (now, limit),
             ).fetchall()
             self.db.executemany("UPDATE deliveries SET attempts = attempts + 1 WHERE id = ?", [(r[0],) for r in rows])
         return [Delivery(id=r[0], job=_job(r[1]), attempts=r[2] + 1) for r in rows]
 
     def finish(self, ids: list[str], error: str | None = None, retry: bool = False) -> None:
-        """Mark deliveries done (or failed with an error; `retry` leaves them pending)."""
+        """Mark deliveries done, or failed with an error; `retry` leaves them pending behind a backoff."""
         state = "pending" if retry else ("failed" if error else "done")
+        now = time.time()
         with self._lock:
             self.db.executemany(
-                "UPDATE deliveries SET state = ?, done_at = ?, error = ? WHERE id = ?",
-                [(state, time.time(), error, identifier) for identifier in ids],
+                "UPDATE deliveries SET state = ?, done_at = ?, error = ?, not_before = ? + min(300, 2 << attempts)"
+                " WHERE id = ?",
+                [(state, now, error, now if retry else 0, identifier) for identifier in ids],
             )
 
     def counts(self) -> dict[str, int]:

@@ -137,7 +137,7 @@ def _deployment(examples: dict, sha: str, created_at: str) -> dict[str, Any]:
     payload = copy.deepcopy(
         next(e for e in examples["deployment_status"] if e["deployment_status"]["state"] == "success")
     )
-    payload["repository"]["name"] = "payments"
+    payload["repository"].update(name="payments", full_name="acme/payments")
     payload["deployment"]["sha"] = sha
     payload["deployment_status"]["created_at"] = created_at
     return payload
@@ -153,7 +153,7 @@ def test_verified_deliveries_are_indexed_and_bad_ones_change_nothing(
 ) -> None:
     head = _shas(estate.repos["payments"])[0]
     merged = copy.deepcopy(next(e for e in examples["pull_request"] if e["action"] == "closed"))
-    merged["repository"]["name"] = "payments"
+    merged["repository"].update(name="payments", full_name="acme/payments")
     merged["pull_request"].update({"merged": True, "merge_commit_sha": head, "merged_at": "2026-10-29T09:00:00Z"})
 
     # Tampered body, wrong secret, no signature: 401, nothing queued.
