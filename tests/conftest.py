@@ -56,6 +56,12 @@ def estate(tmp_path_factory: pytest.TempPathFactory) -> Estate:
 
 
 @pytest.fixture(autouse=True)
+def git_never_leaves_the_machine(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests talk to loopback only: git may use local paths and file:// URLs, never a network transport."""
+    monkeypatch.setenv("GIT_ALLOW_PROTOCOL", "file")
+
+
+@pytest.fixture(autouse=True)
 def isolated_sleuth_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Keep every test (and the CLI processes it starts) away from the user's ~/.sleuth."""
     home = tmp_path_factory.mktemp("sleuth-home")

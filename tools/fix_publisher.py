@@ -11,11 +11,13 @@ import os
 import subprocess
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel
 
 from sleuth.errors import SleuthError
 from sleuth.models import Approval, Report
+from sleuth.redact import redact
 from sleuth.tools.forge_mirror import token_env
 from sleuth.tools.git_cli import git_env
 from sleuth.tools.github_forge import GitHubWriter
@@ -31,9 +33,14 @@ class PublishedFix(BaseModel):
 
 
 def _git(repo: Path, *args: str, env: dict[str, str] | None = None, stdin: str | None = None) -> str:
-    result = subprocess.run(
-        ["git", "-C", str(repo), *args], input=stdin, capture_output=True, text=True, env=env or git_env(), check=False
-    )
+    # No repository hook runs (a clone's pre-push hook is the repository's code, not ours).
+    command = ["git", "-C", str(repo), "-c", "core.hooksPath=/dev/null", *args]
+    try:
+        result = subprocess.run(
+            command, input=stdin, capture_output=True, text=True, env=env or git_env(), check=False, timeout=600
+        )
+    except subprocess.TimeoutExpired:
+        raise SleuthError(f"git {args[0]} timed out in {repo}") from None
     if result.returncode != 0:
         detail = (result.stderr.strip().splitlines() or ["no output"])[-1]
         raise SleuthError(f"git {args[0]} failed in {repo}: {detail}")
@@ -96,8 +103,8 @@ def publish_fix(
     repo: Path,
     approval: Approval,
     forge: GitHubWriter | None = None,
-    remote: str = "origin",
     token: str | None = None,
+    secrets: list[Any] | None = None,
 ) -> PublishedFix:
     """Write the approved fix: a branch and commit in `repo` (a local clone or a forge's mirror), and with a
     read-write forge the pushed branch and a draft PR to the default branch."""
@@ -129,9 +136,12 @@ def publish_fix(
     published = PublishedFix(branch=branch, commit=commit, base=base)
     if forge is None:
         return published
-    # By URL: a mirror's remote is configured `mirror = true`, which refuses a push of one refspec.
-    url = _git(repo, "config", "--get", f"remote.{remote}.url")
-    push = ["push", f"--force-with-lease=refs/heads/{branch}:", url, f"refs/heads/{branch}:refs/heads/{branch}"]
+    # To the forge's own clone URL, never to whatever a clone's config names (the token goes with it),
+    # after `--` so no URL can be read as an option.
+    url = forge.clone_url
+    if not url.startswith(("https://", "file://")):
+        raise SleuthError(f"refusing to push to {url!r}: only the forge's https clone URL")
+    push = ["push", f"--force-with-lease=refs/heads/{branch}:", "--", url, f"refs/heads/{branch}:refs/heads/{branch}"]
     try:
         _git(repo, *push, env=token_env(token))
     except SleuthError as exc:
@@ -139,6 +149,7 @@ def publish_fix(
         raise SleuthError(
             f"{exc} (the forge may already have {branch})", hint="sleuth never pushes to an existing branch"
         ) from None
-    body = pr_body(report, approval, forge, commit)
-    published.url = forge.open_draft(branch, title, body, base=forge.default_branch)
+    # Quoted code and logs can hold credentials the scrub by value does not know: redact by shape too.
+    body = redact(pr_body(report, approval, forge, commit), [*(secrets or []), token])
+    published.url = forge.open_draft(branch, redact(title, [*(secrets or []), token]), body, base=forge.default_branch)
     return published

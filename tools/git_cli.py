@@ -23,7 +23,8 @@ def git_env() -> dict[str, str]:
     """Return a minimal environment for git: no tokens, no prompts, no user config."""
     import os
 
-    env = {key: os.environ[key] for key in ("PATH", "TMPDIR") if key in os.environ}
+    # GIT_ALLOW_PROTOCOL passes through so an operator (or the test suite) can forbid network transports.
+    env = {key: os.environ[key] for key in ("PATH", "TMPDIR", "GIT_ALLOW_PROTOCOL") if key in os.environ}
     env.update(_SAFE_ENV)
     env["HOME"] = env.get("TMPDIR", "/tmp")
     return env

@@ -13,7 +13,7 @@ from sleuth.demo.estate import Estate
 from sleuth.errors import SleuthError
 from sleuth.models import Approval, Report
 from sleuth.tools.fix_publisher import publish_fix
-from sleuth.tools.github_forge import github_client, github_forge
+from sleuth.tools.github_forge import GitHubReader, github_client, github_forge
 from tests.github_cassettes import GitHubExamples, exchange, write_cassette
 
 pytestmark = pytest.mark.integration
@@ -64,10 +64,11 @@ def test_an_unvalidated_fix_needs_the_override_and_the_override_is_said(
 
 
 def test_github_gets_a_pushed_branch_and_a_draft_pr_whose_body_explains(
-    report: Report, estate: Estate, tmp_path: Path
+    report: Report, estate: Estate, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     remote = tmp_path / "github.com" / "acme" / "payments.git"  # stands for the GitHub repository
     subprocess.run(["git", "clone", "-q", "--bare", str(estate.repos["payments"]), str(remote)], check=True)
+    monkeypatch.setattr(GitHubReader, "clone_url", property(lambda self: f"file://{remote}"))
     mirror = tmp_path / "mirror.git"
     subprocess.run(["git", "clone", "-q", "--mirror", f"file://{remote}", str(mirror)], check=True)
     gh = GitHubExamples("acme", "payments")
@@ -108,9 +109,12 @@ def test_github_gets_a_pushed_branch_and_a_draft_pr_whose_body_explains(
     assert "https://github.com/acme/payments/blob/" in body and "passed" in body
 
 
-def test_a_branch_the_remote_already_has_is_never_pushed_to(report: Report, estate: Estate, tmp_path: Path) -> None:
+def test_a_branch_the_remote_already_has_is_never_pushed_to(
+    report: Report, estate: Estate, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     remote = tmp_path / "remote.git"
     subprocess.run(["git", "clone", "-q", "--bare", str(estate.repos["payments"]), str(remote)], check=True)
+    monkeypatch.setattr(GitHubReader, "clone_url", property(lambda self: f"file://{remote}"))
     mirror = tmp_path / "mirror.git"
     subprocess.run(["git", "clone", "-q", "--mirror", f"file://{remote}", str(mirror)], check=True)
     taken = report.model_copy(update={"investigation_id": "taken01"})
@@ -124,3 +128,25 @@ def test_a_branch_the_remote_already_has_is_never_pushed_to(report: Report, esta
         publish_fix(taken, mirror, Approval(approver="dave"), forge=forge)
     assert git(remote, "rev-parse", "sleuth/fix-taken01") == before
     assert not git(mirror, "for-each-ref", "refs/heads/sleuth/")  # nothing left behind in the mirror
+
+
+def test_the_push_goes_only_to_the_forges_url_and_runs_no_hook(
+    report: Report, estate: Estate, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mirror = tmp_path / "mirror.git"
+    subprocess.run(["git", "clone", "-q", "--mirror", str(estate.repos["payments"]), str(mirror)], check=True)
+    probe = tmp_path / "PWNED"
+    # A clone's config and hooks are the repository's: neither may steer or run with the push.
+    git(mirror, "config", "remote.origin.url", f"--receive-pack=touch {probe};")
+    (mirror / "hooks" / "pre-push").write_text(f"#!/bin/sh\ntouch {probe}\n")
+    (mirror / "hooks" / "pre-push").chmod(0o755)
+    monkeypatch.setattr(GitHubReader, "clone_url", property(lambda self: f"--upload-pack=touch {probe};"))
+    gh = GitHubExamples("acme", "payments")
+    repo = {**gh.example("/repos/{owner}/{repo}", "get", "200"), "default_branch": "main"}
+    cassette = write_cassette(tmp_path / "repo.yaml", [exchange("GET", "/repos/acme/payments", repo)])
+    forge = github_forge("acme/payments", github_client("ghp_test", polite=False), "read_write")
+    with vcr.VCR(record_mode="none").use_cassette(str(cassette)), pytest.raises(SleuthError, match="refusing to push"):
+        publish_fix(
+            report.model_copy(update={"investigation_id": "hook01"}), mirror, Approval(approver="erin"), forge=forge
+        )
+    assert not probe.exists()
