@@ -88,6 +88,19 @@ class GitHubSettings(_Section):
     installation_id: int | None = None
 
 
+class GitLabSettings(_Section):
+    """GitLab access (gitlab.com or self-managed; never sent to a sandbox or a prompt)."""
+
+    token: SecretStr | None = Field(
+        default=None,
+        description="An access token: read_api and read_repository; api (and write_repository) to open MRs.",
+    )
+    url: str | None = Field(default=None, description="Self-managed GitLab: https://HOST (default https://gitlab.com).")
+    access: Literal["read_only", "read_write"] = Field(
+        default="read_only", description="read_only hands the graph a forge with no write method at all."
+    )
+
+
 class WebhookSettings(_Section):
     """`sleuth serve`: the shared secrets GitHub and GitLab sign their deliveries with."""
 
@@ -109,6 +122,7 @@ class Settings(_Section):
     index: IndexSettings = Field(default_factory=IndexSettings)
     llm: LLMSettings = Field(default_factory=LLMSettings)
     github: GitHubSettings = Field(default_factory=GitHubSettings)
+    gitlab: GitLabSettings = Field(default_factory=GitLabSettings)
     webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
 
     @field_validator("services", mode="before")
@@ -155,6 +169,7 @@ class Settings(_Section):
         values = [
             self.llm.api_key,
             self.github.token,
+            self.gitlab.token,
             self.sandbox.e2b_api_key,
             self.index.embedding_api_key,
             self.webhooks.github_secret,

@@ -53,12 +53,13 @@ def sync(
 ) -> list[SyncResult]:
     """Sync the given repositories (default: every configured one) into the index.
 
-    A repository is a local path or `github:owner/name` (fetched into its mirror, then annotated
-    with its pull requests; `forge_client` replaces the PyGithub client built from [github]).
+    A repository is a local path, `github:owner/name` or `gitlab:group/project` (fetched into its mirror,
+    then annotated with its pull/merge requests; `forge_client` replaces the PyGithub or python-gitlab
+    client built from [github] / [gitlab]).
     """
     from sleuth.tools.catalogue import profile_repo, store_profile
     from sleuth.tools.clone_gaps import clone_gaps
-    from sleuth.tools.forge_sync import annotate_from_forge, github_target, is_forge_spec
+    from sleuth.tools.forge_sync import annotate_from_forge, forge_target, is_forge_spec
     from sleuth.tools.index_sync import sync_lock, sync_repo
     from sleuth.tools.local_git import LocalGitHost
 
@@ -70,7 +71,7 @@ def sync(
             for repo, services in _repo_targets(settings, repos):
                 forge = None
                 if is_forge_spec(repo):
-                    host, forge = github_target(settings, repo, forge_client)
+                    host, forge = forge_target(settings, repo, forge_client)
                 else:
                     host = LocalGitHost(repo)
                 previous = (index.store.repo(host.name) or {}).get("synced_at")
@@ -79,7 +80,7 @@ def sync(
                 result.notes.extend(clone_gaps(host.path).notes())
                 if forge is not None:
                     touched = annotate_from_forge(index, host.name, forge, previous, settings.secrets())
-                    result.notes.append(f"{repo}: {touched} change(s) linked to their pull requests")
+                    result.notes.append(f"{repo}: {touched} change(s) linked to their pull/merge requests")
                 store_profile(index, profile_repo(host, repo_branch, services or [host.name]))
                 results.append(result)
                 _retie(index, host)

@@ -21,6 +21,7 @@ from sleuth.redact import redact
 from sleuth.tools.forge_mirror import token_env
 from sleuth.tools.git_cli import git_env
 from sleuth.tools.github_forge import GitHubWriter
+from sleuth.tools.gitlab_forge import GitLabReader, GitLabWriter
 
 _ZERO = "0" * 40
 
@@ -67,7 +68,7 @@ def commit_fix(repo: Path, base: str, patch: str, message: str, branch: str, aut
     return commit
 
 
-def pr_body(report: Report, approval: Approval, forge: GitHubWriter | None, ref: str) -> str:
+def pr_body(report: Report, approval: Approval, forge: GitHubWriter | GitLabWriter | None, ref: str) -> str:
     """The PR/commit description: why, the evidence with links, the tests before and after, who approved."""
     fix = report.fix
     assert fix is not None
@@ -102,7 +103,7 @@ def publish_fix(
     report: Report,
     repo: Path,
     approval: Approval,
-    forge: GitHubWriter | None = None,
+    forge: GitHubWriter | GitLabWriter | None = None,
     token: str | None = None,
     secrets: list[Any] | None = None,
 ) -> PublishedFix:
@@ -116,9 +117,11 @@ def publish_fix(
             f"the fix was not validated ({fix.validation_summary})",
             hint="review it, and approve with the override to publish it anyway (the PR body will say so)",
         )
-    if forge is not None and not isinstance(forge, GitHubWriter):
+    gitlab = isinstance(forge, GitLabReader)
+    if forge is not None and not isinstance(forge, GitHubWriter | GitLabWriter):
+        kind, section = ("merge", "gitlab") if gitlab else ("pull", "github")
         raise SleuthError(
-            "the forge is read_only: no pull request can be opened", hint='set [github] access = "read_write"'
+            f"the forge is read_only: no {kind} request can be opened", hint=f'set [{section}] access = "read_write"'
         )
     branch = f"sleuth/fix-{report.investigation_id}"
     base_ref = f"refs/heads/{forge.default_branch}" if forge else "HEAD"
@@ -143,7 +146,7 @@ def publish_fix(
         raise SleuthError(f"refusing to push to {url!r}: only the forge's https clone URL")
     push = ["push", f"--force-with-lease=refs/heads/{branch}:", "--", url, f"refs/heads/{branch}:refs/heads/{branch}"]
     try:
-        _git(repo, *push, env=token_env(token))
+        _git(repo, *push, env=token_env(token, "oauth2" if gitlab else "x-access-token"))
     except SleuthError as exc:
         _git(repo, "update-ref", "-d", f"refs/heads/{branch}", commit)  # leave the mirror as it was
         raise SleuthError(

@@ -1,4 +1,5 @@
-"""Syncing a forge repository (`github:owner/name`): fetch its mirror, index it, then add what only the forge knows.
+"""Syncing a forge repository (`github:owner/name`, `gitlab:group/project`): fetch its mirror, index it, then add
+what only the forge knows.
 
 The changes themselves come from the mirror exactly as for a local clone (same enrichment, same
 cursor, same resumability); the forge then annotates them by merge commit with the PR's number,
@@ -14,15 +15,43 @@ from sleuth.redact import scrub_model
 if TYPE_CHECKING:
     from sleuth.tools.change_index import ChangeIndex
     from sleuth.tools.github_forge import GitHubReader
+    from sleuth.tools.gitlab_forge import GitLabReader
     from sleuth.tools.local_git import LocalGitHost
 
-FORGE_PREFIXES = ("github:",)
+FORGE_PREFIXES = ("github:", "gitlab:")
 # A sync killed mid-way has stamped a later time than its PRs were read to: look back a little.
 _OVERLAP = timedelta(days=1)
 
 
 def is_forge_spec(repo: str) -> bool:
     return repo.startswith(FORGE_PREFIXES)
+
+
+def forge_target(
+    settings: Settings, spec: str, client: Any = None
+) -> tuple["LocalGitHost", "GitHubReader | GitLabReader"]:
+    """The mirror (fetched now) and the forge of `github:owner/name` or `gitlab:group/project`."""
+    if spec.startswith("gitlab:"):
+        return gitlab_target(settings, spec, client)
+    return github_target(settings, spec, client)
+
+
+def gitlab_target(settings: Settings, spec: str, client: Any = None) -> tuple["LocalGitHost", "GitLabReader"]:
+    """The mirror (fetched now) and the forge of `gitlab:group/project` (subgroups too)."""
+    from sleuth.tools.forge_mirror import fetch_mirror, mirror_path
+    from sleuth.tools.gitlab_forge import client_from_settings, gitlab_forge
+    from sleuth.tools.local_git import LocalGitHost
+
+    project_path = spec.removeprefix("gitlab:")
+    if client is None:
+        client, token_of = client_from_settings(settings.gitlab)
+    else:
+        token = settings.gitlab.token.get_secret_value() if settings.gitlab.token else None
+        token_of = lambda: token  # noqa: E731 - the injected client's own token, if any
+    forge = gitlab_forge(project_path, client, settings.gitlab.access)
+    # GitLab takes an access token as the password of any username over HTTPS; "oauth2" is the documented one.
+    path = fetch_mirror(forge.clone_url, mirror_path("gitlab", project_path), token_of(), user="oauth2")
+    return LocalGitHost(path), forge
 
 
 def github_target(settings: Settings, spec: str, client: Any = None) -> tuple["LocalGitHost", "GitHubReader"]:
@@ -43,9 +72,9 @@ def github_target(settings: Settings, spec: str, client: Any = None) -> tuple["L
 
 
 def annotate_from_forge(
-    index: "ChangeIndex", repo: str, forge: "GitHubReader", since: datetime | None, secrets: list[Any]
+    index: "ChangeIndex", repo: str, forge: "GitHubReader | GitLabReader", since: datetime | None, secrets: list[Any]
 ) -> int:
-    """Merge the forge's PR metadata into the indexed changes; return how many changes it touched."""
+    """Merge the forge's PR/MR metadata into the indexed changes; return how many changes it touched."""
     updates: dict[str, dict[str, Any]] = {}
     for pull in forge.merged_changes(since - _OVERLAP if since else None):
         if not pull.merge_commit_sha:
@@ -61,7 +90,17 @@ def annotate_from_forge(
 
 
 def forge_deploys(settings: Settings, spec: str, service: str | None = None, client: Any = None) -> list[Any]:
-    """The successful deployments of `github:owner/name` as Deploy records of `service` (default: the repo name)."""
+    """The successful deployments of `github:owner/name` or `gitlab:group/project` as Deploy records of `service`
+    (default: the repo name)."""
+    if spec.startswith("gitlab:"):
+        from sleuth.tools.gitlab_forge import client_from_settings as gitlab_settings_client
+        from sleuth.tools.gitlab_forge import gitlab_forge
+
+        full_name = spec.removeprefix("gitlab:")
+        if client is None:
+            client, _ = gitlab_settings_client(settings.gitlab)
+        forge: Any = gitlab_forge(full_name, client, "read_only")  # reading deployments never needs more
+        return forge.deployments(service or full_name.rsplit("/", 1)[-1])
     from sleuth.tools.github_forge import client_from_settings, github_forge
 
     full_name = spec.removeprefix("github:")

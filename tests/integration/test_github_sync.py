@@ -69,7 +69,7 @@ def test_a_github_repository_is_mirrored_indexed_and_its_culprit_pr_named(
     with recorder.use_cassette(str(cassette)):
         results = index_api.sync(settings, ["github:acme/payments"], forge_client=github_client(TOKEN, polite=False))
     assert results[0].added > 20
-    assert "github:acme/payments: 2 change(s) linked to their pull requests" in results[0].notes
+    assert "github:acme/payments: 2 change(s) linked to their pull/merge requests" in results[0].notes
 
     mirror = mirror_path("github", "acme/payments")
     assert (mirror / "HEAD").exists()
