@@ -15,7 +15,9 @@ from sleuth.errors import SleuthError
 app = typer.Typer(help="The change index: every merged change, enriched and searchable.", no_args_is_help=True)
 RepoOption = Annotated[
     list[str] | None,
-    typer.Option(help="Repository to sync: a path or github:owner/name (repeatable; default: configured)."),
+    typer.Option(
+        help="Repository: a path, github:OWNER/NAME or gitlab:GROUP/PROJECT (repeatable; default: configured)."
+    ),
 ]
 BranchOption = Annotated[str | None, typer.Option(help="Branch to index (default: the configured one, else HEAD).")]
 

@@ -120,8 +120,8 @@ class Indexer:
     def _mirrors(self, index: Any) -> dict[str, tuple[str, str]]:
         """Repository -> (what to sync, service), keyed by full name where known, else by short name.
 
-        A forge mirror (`$SLEUTH_HOME/mirrors/github/OWNER/NAME.git`) is keyed `OWNER/NAME` and syncs
-        as `github:OWNER/NAME`, so the webhook's merge is fetched before it is indexed; a local
+        A forge mirror (`$SLEUTH_HOME/mirrors/github/OWNER/NAME.git`, `…/gitlab/GROUP/…/NAME.git`) is
+        keyed by its full name and syncs as `github:OWNER/NAME` (or `gitlab:…`), so the webhook's merge is fetched before it is indexed; a local
         clone is known by its directory name only. A short name two repositories share matches neither.
         """
         from sleuth.tools.forge_mirror import mirrors_root
@@ -132,9 +132,10 @@ class Indexer:
             path = Path(row["path"])
             name = path.name.removesuffix(".git")
             entry = (row["path"], row["services"][0])
-            if path.is_relative_to(mirrors_root() / "github"):
-                full = f"{path.parent.name}/{name}"
-                found[full] = (f"github:{full}", row["services"][0])
+            for provider in ("github", "gitlab"):
+                if path.is_relative_to(mirrors_root() / provider):  # GitLab groups nest: keep the whole path
+                    full = str(path.relative_to(mirrors_root() / provider)).removesuffix(".git")
+                    found[full] = (f"{provider}:{full}", row["services"][0])
             short.setdefault(name, []).append(entry)
         for service, config in self.settings.services.items():
             name = Path(config.repo).expanduser().name.removesuffix(".git")
