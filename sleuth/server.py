@@ -121,8 +121,9 @@ class Indexer:
         """Repository -> (what to sync, service), keyed by full name where known, else by short name.
 
         A forge mirror (`$SLEUTH_HOME/mirrors/github/OWNER/NAME.git`, `…/gitlab/GROUP/…/NAME.git`) is
-        keyed by its full name and syncs as `github:OWNER/NAME` (or `gitlab:…`), so the webhook's merge is fetched before it is indexed; a local
-        clone is known by its directory name only. A short name two repositories share matches neither.
+        keyed by its full name and syncs as `github:OWNER/NAME` (or `gitlab:…`), so the webhook's
+        merge is fetched before it is indexed; a local clone is known by its directory name only. A
+        short name two repositories share matches neither.
         """
         from sleuth.tools.forge_mirror import mirrors_root
 
