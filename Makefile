@@ -32,6 +32,8 @@ bench: setup
 	$(PY) bench/sandbox_bench.py
 	$(PY) bench/bisect_bench.py
 	$(PY) bench/index_bench.py $(BENCH_ARGS)
+	$(PY) -m tests.provider_data
+	$(PY) bench/forge_bench.py
 
 # The scenario suite (Python, Node and Java services whose incidents come from running them), with the
 # four baselines in the same run. The record and table land in eval-runs/. EVAL_ARGS="--workers 4" etc.
