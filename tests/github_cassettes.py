@@ -8,12 +8,11 @@ format, replayed with `record_mode="none"`: a request the code should not make f
 
 import copy
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
+from tests import cassettes
 from tests.provider_data import package_dir
 
 API = "https://api.github.com"
@@ -39,33 +38,9 @@ class GitHubExamples:
         return copy.deepcopy(json.loads(text))
 
 
-def exchange(
-    method: str,
-    path: str,
-    body: Any,
-    status: int = 200,
-    headers: dict[str, str] | None = None,
-    request_body: str | None = None,
-) -> dict[str, Any]:
-    return {
-        # A JSON content type lets vcrpy's body matcher compare the parsed bodies, not their key order.
-        "request": {
-            "method": method,
-            "uri": f"{API}{path}",
-            "body": request_body,
-            "headers": {"Content-Type": ["application/json"]} if request_body else {},
-        },
-        "response": {
-            "status": {"code": status, "message": "OK" if status < 300 else "Error"},
-            "headers": {
-                "Content-Type": ["application/json; charset=utf-8"],
-                **{k: [v] for k, v in (headers or {}).items()},
-            },
-            "body": {"string": json.dumps(body)},
-        },
-    }
+def exchange(method: str, path: str, body: Any, **options: Any) -> dict[str, Any]:
+    """One exchange with api.github.com (`path` below it)."""
+    return cassettes.exchange(method, f"{API}{path}", body, **options)
 
 
-def write_cassette(path: Path, exchanges: list[dict[str, Any]]) -> Path:
-    path.write_text(yaml.safe_dump({"version": 1, "interactions": exchanges}))
-    return path
+write_cassette = cassettes.write_cassette

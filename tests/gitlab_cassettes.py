@@ -20,10 +20,9 @@ format, replayed with `record_mode="none"`: a request the code should not make f
 
 import copy
 import json
-from pathlib import Path
 from typing import Any
 
-import yaml
+from tests import cassettes
 
 HOST = "https://gitlab.example.com"
 API = f"{HOST}/api/v4"
@@ -676,33 +675,9 @@ class GitLabExamples:
         return copy.deepcopy(json.loads(text))
 
 
-def exchange(
-    method: str,
-    path: str,
-    body: Any,
-    status: int = 200,
-    headers: dict[str, str] | None = None,
-    request_body: str | None = None,
-) -> dict[str, Any]:
-    return {
-        # A JSON content type lets vcrpy's body matcher compare the parsed bodies, not their key order.
-        "request": {
-            "method": method,
-            "uri": path if path.startswith("http") else f"{API}{path}",
-            "body": request_body,
-            "headers": {"Content-Type": ["application/json"]} if request_body else {},
-        },
-        "response": {
-            "status": {"code": status, "message": "OK" if status < 300 else "Error"},
-            "headers": {
-                "Content-Type": ["application/json"],
-                **{k: [v] for k, v in (headers or {}).items()},
-            },
-            "body": {"string": json.dumps(body)},
-        },
-    }
+def exchange(method: str, path: str, body: Any, **options: Any) -> dict[str, Any]:
+    """One exchange with the GitLab API (`path` below /api/v4, or a full URL)."""
+    return cassettes.exchange(method, path if path.startswith("http") else f"{API}{path}", body, **options)
 
 
-def write_cassette(path: Path, exchanges: list[dict[str, Any]]) -> Path:
-    path.write_text(yaml.safe_dump({"version": 1, "interactions": exchanges}))
-    return path
+write_cassette = cassettes.write_cassette

@@ -30,44 +30,24 @@ def is_forge_spec(repo: str) -> bool:
 def forge_target(
     settings: Settings, spec: str, client: Any = None
 ) -> tuple["LocalGitHost", "GitHubReader | GitLabReader"]:
-    """The mirror (fetched now) and the forge of `github:owner/name` or `gitlab:group/project`."""
-    if spec.startswith("gitlab:"):
-        return gitlab_target(settings, spec, client)
-    return github_target(settings, spec, client)
+    """The mirror (fetched now) and the forge of `github:owner/name` or `gitlab:group/subgroup/project`."""
+    from importlib import import_module
 
-
-def gitlab_target(settings: Settings, spec: str, client: Any = None) -> tuple["LocalGitHost", "GitLabReader"]:
-    """The mirror (fetched now) and the forge of `gitlab:group/project` (subgroups too)."""
     from sleuth.tools.forge_mirror import fetch_mirror, mirror_path
-    from sleuth.tools.gitlab_forge import client_from_settings, gitlab_forge
     from sleuth.tools.local_git import LocalGitHost
 
-    project_path = spec.removeprefix("gitlab:")
+    provider, _, name = spec.partition(":")
+    module = import_module(f"sleuth.tools.{provider}_forge")
+    section = getattr(settings, provider)
     if client is None:
-        client, token_of = client_from_settings(settings.gitlab)
+        client, token_of = module.client_from_settings(section)
     else:
-        token = settings.gitlab.token.get_secret_value() if settings.gitlab.token else None
+        token = section.token.get_secret_value() if section.token else None
         token_of = lambda: token  # noqa: E731 - the injected client's own token, if any
-    forge = gitlab_forge(project_path, client, settings.gitlab.access)
-    # GitLab takes an access token as the password of any username over HTTPS; "oauth2" is the documented one.
-    path = fetch_mirror(forge.clone_url, mirror_path("gitlab", project_path), token_of(), user="oauth2")
-    return LocalGitHost(path), forge
-
-
-def github_target(settings: Settings, spec: str, client: Any = None) -> tuple["LocalGitHost", "GitHubReader"]:
-    """The mirror (fetched now) and the forge of `github:owner/name`."""
-    from sleuth.tools.forge_mirror import fetch_mirror, mirror_path
-    from sleuth.tools.github_forge import client_from_settings, github_forge
-    from sleuth.tools.local_git import LocalGitHost
-
-    full_name = spec.removeprefix("github:")
-    if client is None:
-        client, token_of = client_from_settings(settings.github)
-    else:
-        token = settings.github.token.get_secret_value() if settings.github.token else None
-        token_of = lambda: token  # noqa: E731 - the injected client's own token, if any
-    forge = github_forge(full_name, client, settings.github.access)
-    path = fetch_mirror(forge.clone_url, mirror_path("github", full_name), token_of())
+    forge = getattr(module, f"{provider}_forge")(name, client, section.access)
+    # Over HTTPS GitHub takes a token as x-access-token's password, GitLab as oauth2's (its documented user).
+    user = "oauth2" if provider == "gitlab" else "x-access-token"
+    path = fetch_mirror(forge.clone_url, mirror_path(provider, name), token_of(), user=user)
     return LocalGitHost(path), forge
 
 

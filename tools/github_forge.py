@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 
 from sleuth.errors import SleuthError
 from sleuth.models import Deploy
+from sleuth.tools.forge_calls import ForgeCalls
 
 # What each call needs, in GitHub's own words (fine-grained PAT / App permissions; classic: `repo`).
 _PERMISSION = {
@@ -43,7 +44,7 @@ def _utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-class GitHubReader:
+class GitHubReader(ForgeCalls):
     """One repository on github.com or GitHub Enterprise Server, read-only."""
 
     def __init__(self, full_name: str, client: Any) -> None:
@@ -51,22 +52,10 @@ class GitHubReader:
         self.client = client
         self._repo: Any = None
 
-    def _call(self, what: str, call: Any) -> Any:
+    def _failure(self, what: str, exc: Exception) -> SleuthError | None:
         from github import GithubException
 
-        try:
-            return call()
-        except GithubException as exc:
-            raise _forge_error(self.full_name, what, exc) from None
-
-    def _each(self, what: str, items: Any) -> Iterator[Any]:
-        """Iterate a paginated list, each page's request behind the same error boundary."""
-        iterator = iter(items)
-        while True:
-            try:
-                yield self._call(what, lambda: next(iterator))
-            except StopIteration:
-                return
+        return _forge_error(self.full_name, what, exc) if isinstance(exc, GithubException) else None
 
     @property
     def repo(self) -> Any:

@@ -13,6 +13,7 @@ from typing import Any
 
 from sleuth.errors import SleuthError
 from sleuth.models import Deploy
+from sleuth.tools.forge_calls import ForgeCalls
 from sleuth.tools.github_forge import ForgeChange
 
 # What each call needs, in GitLab's own words (personal, project or group access token scopes; role).
@@ -58,7 +59,7 @@ def landed_sha(mr: Any) -> str | None:
     return getattr(mr, "sha", None) or None
 
 
-class GitLabReader:
+class GitLabReader(ForgeCalls):
     """One project on gitlab.com or a self-managed GitLab (`group/subgroup/project`), read-only."""
 
     def __init__(self, project_path: str, client: Any) -> None:
@@ -66,22 +67,10 @@ class GitLabReader:
         self.client = client
         self._project: Any = None
 
-    def _call(self, what: str, call: Any) -> Any:
+    def _failure(self, what: str, exc: Exception) -> SleuthError | None:
         from gitlab.exceptions import GitlabError
 
-        try:
-            return call()
-        except GitlabError as exc:
-            raise _forge_error(self.project_path, what, exc) from None
-
-    def _each(self, what: str, items: Any) -> Iterator[Any]:
-        """Iterate a paginated list, each page's request behind the same error boundary."""
-        iterator = iter(items)
-        while True:
-            try:
-                yield self._call(what, lambda: next(iterator))
-            except StopIteration:
-                return
+        return _forge_error(self.project_path, what, exc) if isinstance(exc, GitlabError) else None
 
     @property
     def project(self) -> Any:

@@ -218,7 +218,7 @@ def test_an_unseen_project_and_bad_credentials_say_what_to_change(gl: GitLabExam
         _ = GitLabReader("acme/payments", _client()).default_branch
     assert "404 Project Not Found" in str(caught.value) and "cannot see" in caught.value.hint
     cassette = write_cassette(
-        tmp_path / "denied.yaml", [exchange("GET", PROJECT, {"message": "401 Unauthorized"}, 401)]
+        tmp_path / "denied.yaml", [exchange("GET", PROJECT, {"message": "401 Unauthorized"}, status=401)]
     )
     with _vcr().use_cassette(str(cassette)), pytest.raises(SleuthError, match="rejected the credentials"):
         _ = GitLabReader("acme/payments", _client()).clone_url
