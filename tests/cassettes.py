@@ -1,6 +1,7 @@
 """vcrpy cassettes written by the tests themselves, in vcrpy's own format, replayed with record_mode="none"."""
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,19 @@ def exchange(
     }
 
 
+# Real credential shapes (GitHub classic/fine-grained/App tokens, GitLab tokens). GitHub's own
+# documentation example token is the one allowed: it is in the published description.
+TOKEN_SHAPES = re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,}|glpat-[A-Za-z0-9_-]{20,})")
+DOCUMENTED_EXAMPLE_TOKENS = {"ghs_16C7e42F292c6912E7710c838347Ae178B4a"}
+
+
 def write_cassette(path: Path, exchanges: list[dict[str, Any]]) -> Path:
-    path.write_text(yaml.safe_dump({"version": 1, "interactions": exchanges}))
+    """Write the cassette, refusing one that holds a credential header or a token-shaped string."""
+    for item in exchanges:
+        sent = {name.lower() for name in item["request"]["headers"]}
+        assert not sent & {"authorization", "private-token", "cookie"}, f"a credential header in {path.name}"
+    text = yaml.safe_dump({"version": 1, "interactions": exchanges})
+    leaked = set(TOKEN_SHAPES.findall(text)) - DOCUMENTED_EXAMPLE_TOKENS
+    assert not leaked, f"token-shaped strings in {path.name}: {sorted(leaked)}"
+    path.write_text(text)
     return path

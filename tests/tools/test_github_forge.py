@@ -217,3 +217,14 @@ def test_a_github_app_gets_installation_tokens_and_refreshes_an_expired_one(gh: 
     assert played.all_played
     assert seen[0].startswith("POST /app/installations/42/access_tokens Bearer ey")  # signed with the App's JWT
     assert seen[-1] == "GET /repos/acme/payments token ghs_se"
+
+
+def test_a_cassette_with_a_credential_is_refused(tmp_path: Path) -> None:
+    leaked = exchange("GET", REPO, {"token": "ghp_" + "A1b2C3d4" * 5})
+    with pytest.raises(AssertionError, match="token-shaped"):
+        write_cassette(tmp_path / "leak.yaml", [leaked])
+    signed = exchange("GET", REPO, {})
+    signed["request"]["headers"]["Authorization"] = ["token x"]
+    with pytest.raises(AssertionError, match="credential header"):
+        write_cassette(tmp_path / "header.yaml", [signed])
+    assert not (tmp_path / "leak.yaml").exists()
