@@ -67,8 +67,7 @@ def isolated_sleuth_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: 
     home = tmp_path_factory.mktemp("sleuth-home")
     monkeypatch.setenv("SLEUTH_HOME", str(home))
     for name in [n for n in os.environ if n.startswith("SLEUTH_") and n != "SLEUTH_HOME"]:
-        if name != "SLEUTH_SHARED_DIR":
-            monkeypatch.delenv(name)
+        monkeypatch.delenv(name)
     return home
 
 
