@@ -161,8 +161,7 @@ class Settings(_Section):
         """Return the change index directory."""
         if self.index.path:
             return Path(self.index.path).expanduser()
-        env = os.environ if env is None else env
-        return Path(env.get("SLEUTH_HOME", Path.home() / ".sleuth")) / "index"
+        return sleuth_home(env) / "index"
 
     def secrets(self) -> list[SecretStr]:
         """Every secret configured, so text bound for a prompt or a report can be scrubbed of them."""
@@ -255,11 +254,16 @@ def _resolve_secrets(value: Any, env: Mapping[str, str], where: str = "") -> Any
     return value
 
 
+def sleuth_home(env: Mapping[str, str] | None = None) -> Path:
+    """sleuth's own directory: $SLEUTH_HOME, else ~/.sleuth (index, mirrors, webhook queue, user config)."""
+    env = os.environ if env is None else env
+    return Path(env.get("SLEUTH_HOME", Path.home() / ".sleuth"))
+
+
 def config_paths(project_dir: Path | None = None, env: Mapping[str, str] | None = None) -> list[Path]:
     """Return the config files read, lowest precedence first."""
     env = os.environ if env is None else env
-    home = Path(env.get("SLEUTH_HOME", Path.home() / ".sleuth"))
-    paths = [home / "config.toml", (project_dir or Path.cwd()) / PROJECT_FILE]
+    paths = [sleuth_home(env) / "config.toml", (project_dir or Path.cwd()) / PROJECT_FILE]
     if env.get("SLEUTH_CONFIG"):
         paths.append(Path(env["SLEUTH_CONFIG"]))
     return paths

@@ -20,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from sleuth.config import Settings
+from sleuth.config import Settings, sleuth_home
 from sleuth.errors import SleuthError
 from sleuth.tools.webhook_queue import Delivery, DeliveryQueue
 from sleuth.tools.webhooks import Job, github_job, github_signature_ok, gitlab_job, gitlab_token_ok
@@ -29,11 +29,9 @@ DEBOUNCE_SECONDS = 0.3  # a burst of deliveries is indexed as one batch, not one
 
 
 def queue_path(settings: Settings) -> Path:
-    import os
-
     if settings.webhooks.queue:
         return Path(settings.webhooks.queue).expanduser()
-    return Path(os.environ.get("SLEUTH_HOME", Path.home() / ".sleuth")) / "webhooks.sqlite3"
+    return sleuth_home() / "webhooks.sqlite3"
 
 
 class Indexer:

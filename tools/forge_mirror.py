@@ -7,9 +7,9 @@ config (checked after every fetch), a remote URL, a log or an error.
 """
 
 import base64
-import os
 from pathlib import Path
 
+from sleuth.config import sleuth_home
 from sleuth.errors import SleuthError
 from sleuth.tools.git_cli import git_env
 
@@ -17,7 +17,7 @@ FETCH_TIMEOUT_SECONDS = 1800.0
 
 
 def mirrors_root() -> Path:
-    return Path(os.environ.get("SLEUTH_HOME", Path.home() / ".sleuth")) / "mirrors"
+    return sleuth_home() / "mirrors"
 
 
 def mirror_path(provider: str, full_name: str) -> Path:
