@@ -6,12 +6,11 @@ bisect, the sandbox clone). The token travels only in the one git command's envi
 config (checked after every fetch), a remote URL, a log or an error.
 """
 
-import base64
 from pathlib import Path
 
 from sleuth.config import sleuth_home
 from sleuth.errors import SleuthError
-from sleuth.tools.git_cli import git_env
+from sleuth.tools.git_cli import git_env, token_header_config
 
 FETCH_TIMEOUT_SECONDS = 1800.0
 
@@ -30,11 +29,7 @@ def mirror_path(provider: str, full_name: str) -> Path:
 
 def token_env(token: str | None, user: str = "x-access-token") -> dict[str, str]:
     """git's minimal environment, plus the token as an `http.extraHeader` for this one command."""
-    env = git_env()
-    if token:
-        header = "AUTHORIZATION: basic " + base64.b64encode(f"{user}:{token}".encode()).decode()
-        env |= {"GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": "http.extraHeader", "GIT_CONFIG_VALUE_0": header}
-    return env
+    return git_env() | (token_header_config(token, user) if token else {})
 
 
 def fetch_mirror(url: str, path: Path, token: str | None, user: str = "x-access-token") -> Path:

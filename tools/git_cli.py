@@ -1,5 +1,6 @@
 """Running the git CLI: argument lists, a timeout on every call, errors that say what failed."""
 
+import base64
 import re
 import subprocess
 from functools import lru_cache
@@ -28,6 +29,15 @@ def git_env() -> dict[str, str]:
     env.update(_SAFE_ENV)
     env["HOME"] = env.get("TMPDIR", "/tmp")
     return env
+
+
+def token_header_config(token: str, user: str = "x-access-token") -> dict[str, str]:
+    """The token as an `http.extraHeader`, in the `GIT_CONFIG_*` variables of one git command's environment.
+
+    Never a URL or `.git/config`: the token lives exactly as long as the command.
+    """
+    header = "Authorization: Basic " + base64.b64encode(f"{user}:{token}".encode()).decode()
+    return {"GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": "http.extraHeader", "GIT_CONFIG_VALUE_0": header}
 
 
 def run_git(

@@ -10,7 +10,6 @@ E2B cannot be recorded (its client is not httpx), so tests drive this adapter wi
 SDK's `Sandbox` class.
 """
 
-import base64
 import logging
 import os
 import shlex
@@ -23,6 +22,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from sleuth.errors import SleuthError
+from sleuth.tools.git_cli import token_header_config
 from sleuth.tools.sandbox import FORGET_OTHER_HISTORY, MAX_READ_BYTES, CommandResult, OutputTail
 from sleuth.tools.sandbox_limits import SandboxLimits, ulimit_prefix
 
@@ -140,9 +140,9 @@ class E2BSandbox:
         token = self.token_provider() if self.token_provider else None
         envs = {"GIT_TERMINAL_PROMPT": "0"}
         if token:
-            header = "Authorization: Basic " + base64.b64encode(f"x-access-token:{token}".encode()).decode()
-            self._secrets += [token, header.split()[-1]]
-            envs |= {"GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": "http.extraHeader", "GIT_CONFIG_VALUE_0": header}
+            auth = token_header_config(token)
+            self._secrets += [token, auth["GIT_CONFIG_VALUE_0"].split()[-1]]
+            envs |= auth
         host = urlsplit(url).hostname or ""
         self._create(network={"allow_out": [host], "deny_out": ["0.0.0.0/0"]})
         self._checked(f"git clone --quiet --no-checkout {shlex.quote(url)} {REPO_DIR}", cwd=WORKDIR, envs=envs)
