@@ -219,14 +219,13 @@ def search_changes(
                 reasons=_reasons(features, timing, shipped_at, cutoff, reverted.get(change.sha)),
             )
         )
-    if not candidates and gaps.cuts_into(since):
+    history_cut = gaps.cuts_into(since)
+    if not candidates and history_cut:
         raise SleuthError(
-            f"no changes in the {window_days}-day window before the incident: {gaps.notes()[0]}",
+            f"no changes in the {window_days}-day window before the incident: {notes[0]}",
             hint="deepen the clone, then investigate again",
         )
-    return SearchResult(
-        candidates=rank_candidates(candidates), signals=signals, notes=notes, history_cut=gaps.cuts_into(since)
-    )
+    return SearchResult(candidates=rank_candidates(candidates), signals=signals, notes=notes, history_cut=history_cut)
 
 
 def fused_score(features: dict[str, float], timing: str, weights: dict[str, float]) -> float:

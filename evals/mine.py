@@ -20,7 +20,6 @@ from sleuth.evals.history import RepoHistory
 from sleuth.evals.release_notes import note_patch, note_text, own_notes, release_notes, without_restored
 from sleuth.evals.scrub import is_strict, long_enough, scrub
 from sleuth.models import Change, as_utc
-from sleuth.tools.clone_gaps import clone_gaps
 from sleuth.tools.code_host import Mirror
 from sleuth.tools.git_cli import FIELD, RECORD, run_git
 from sleuth.tools.local_git import blame_lines
@@ -276,7 +275,7 @@ def mine_repository(
     name = host.path.parent.name.split("+")[-1] if host.name in ("repo", "") else host.name
     commits = _commits(host, branch)
     miner = _Miner(history, window_days, commits)
-    gaps = clone_gaps(host.path)
+    gaps = host.gaps()
     result = MineResult(out=out, notes=gaps.notes())
     notes = release_notes(host, branch)
     fixes = [c for c in commits if _is_fix(c, notes.get(c.sha, ""))]

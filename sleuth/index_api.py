@@ -58,7 +58,6 @@ def sync(
     client built from [github] / [gitlab]).
     """
     from sleuth.tools.catalogue import profile_repo, store_profile
-    from sleuth.tools.clone_gaps import clone_gaps
     from sleuth.tools.forge_sync import annotate_from_forge, forge_target, is_forge_spec
     from sleuth.tools.index_sync import sync_lock, sync_repo
     from sleuth.tools.local_git import LocalGitHost
@@ -77,7 +76,7 @@ def sync(
                 previous = (index.store.repo(host.name) or {}).get("synced_at")
                 repo_branch = branch or settings.branch_for_repo(repo)
                 result = sync_repo(index, host, repo_branch, services or [host.name], on_progress)
-                result.notes.extend(clone_gaps(host.path).notes())
+                result.notes.extend(host.gaps().notes())
                 if forge is not None:
                     touched = annotate_from_forge(index, host.name, forge, previous, settings.secrets())
                     result.notes.append(f"{repo}: {touched} change(s) linked to their pull/merge requests")
