@@ -27,14 +27,10 @@ def is_forge_spec(repo: str) -> bool:
     return repo.startswith(FORGE_PREFIXES)
 
 
-def forge_target(
-    settings: Settings, spec: str, client: Any = None
-) -> tuple["LocalGitHost", "GitHubReader | GitLabReader"]:
-    """The mirror (fetched now) and the forge of `github:owner/name` or `gitlab:group/subgroup/project`."""
+def _forge(settings: Settings, spec: str, client: Any, access: str | None = None) -> tuple[str, str, Any, Any]:
+    """(provider, repository name, forge, token getter) for `github:…` or `gitlab:…`; access defaults to the
+    provider section's."""
     from importlib import import_module
-
-    from sleuth.tools.forge_mirror import fetch_mirror, mirror_path
-    from sleuth.tools.local_git import LocalGitHost
 
     provider, _, name = spec.partition(":")
     module = import_module(f"sleuth.tools.{provider}_forge")
@@ -44,7 +40,17 @@ def forge_target(
     else:
         token = section.token.get_secret_value() if section.token else None
         token_of = lambda: token  # noqa: E731 - the injected client's own token, if any
-    forge = getattr(module, f"{provider}_forge")(name, client, section.access)
+    return provider, name, getattr(module, f"{provider}_forge")(name, client, access or section.access), token_of
+
+
+def forge_target(
+    settings: Settings, spec: str, client: Any = None
+) -> tuple["LocalGitHost", "GitHubReader | GitLabReader"]:
+    """The mirror (fetched now) and the forge of `github:owner/name` or `gitlab:group/subgroup/project`."""
+    from sleuth.tools.forge_mirror import fetch_mirror, mirror_path
+    from sleuth.tools.local_git import LocalGitHost
+
+    provider, name, forge, token_of = _forge(settings, spec, client)
     # Over HTTPS GitHub takes a token as x-access-token's password, GitLab as oauth2's (its documented user).
     user = "oauth2" if provider == "gitlab" else "x-access-token"
     path = fetch_mirror(forge.clone_url, mirror_path(provider, name), token_of(), user=user)
@@ -72,19 +78,5 @@ def annotate_from_forge(
 def forge_deploys(settings: Settings, spec: str, service: str | None = None, client: Any = None) -> list[Any]:
     """The successful deployments of `github:owner/name` or `gitlab:group/project` as Deploy records of `service`
     (default: the repo name)."""
-    if spec.startswith("gitlab:"):
-        from sleuth.tools.gitlab_forge import client_from_settings as gitlab_settings_client
-        from sleuth.tools.gitlab_forge import gitlab_forge
-
-        full_name = spec.removeprefix("gitlab:")
-        if client is None:
-            client, _ = gitlab_settings_client(settings.gitlab)
-        forge: Any = gitlab_forge(full_name, client, "read_only")  # reading deployments never needs more
-        return forge.deployments(service or full_name.rsplit("/", 1)[-1])
-    from sleuth.tools.github_forge import client_from_settings, github_forge
-
-    full_name = spec.removeprefix("github:")
-    if client is None:
-        client, _ = client_from_settings(settings.github)
-    forge = github_forge(full_name, client, "read_only")  # reading deployments never needs more
-    return forge.deployments(service or full_name.rsplit("/", 1)[-1])
+    _, name, forge, _ = _forge(settings, spec, client, "read_only")  # reading deployments never needs more
+    return forge.deployments(service or name.rsplit("/", 1)[-1])
