@@ -20,7 +20,7 @@ def choose_repo(index: ChangeIndex, incident: Incident) -> tuple[str, list[str]]
     if not ranked:
         raise SleuthError(
             "several repositories are configured and none is catalogued",
-            hint="run `sleuth index sync` to build the catalogue, or pass --repo",
+            hint="build the catalogue (`sleuth index sync`, or `sleuth index catalogue github:ORG`), or pass --repo",
         )
     best, score, reasons = ranked[0]
     others = ", ".join(f"{p.name} ({s:.2f})" for p, s, _ in ranked[1:])

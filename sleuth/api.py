@@ -32,15 +32,26 @@ def investigate(
     skips it. Deploys stored in the index are used when none are passed.
     """
     from sleuth.inputs import parse_incident
+    from sleuth.tools.forge_sync import is_forge_spec
     from sleuth.tools.local_git import LocalGitHost
 
     settings = settings or load_settings()
     if not isinstance(incident, Incident):
         incident = parse_incident(incident)
     chosen_notes: list[str] = []
-    if repo is None and incident.service not in settings.services and len(settings.repos()) > 1:
+    # No repository mapped to the service: the catalogue (local or a forge's) picks among several, or
+    # among the forge's when none is configured at all.
+    if (
+        repo is None
+        and incident.service not in settings.services
+        and (len(settings.repos()) > 1 or not settings.default_repo)
+    ):
         repo, chosen_notes = _choose_repo(settings, incident)
-    host = LocalGitHost(repo or settings.repo_for(incident.service))
+    repo = repo or settings.repo_for(incident.service)
+    if isinstance(repo, str) and is_forge_spec(repo):
+        repo, mirrored = _mirror(settings, repo, on_progress)
+        chosen_notes += mirrored
+    host = LocalGitHost(repo)
     service = settings.service_settings(incident.service)
     branch = branch or (service.branch if service else None)
     deploys = list(deploys)
@@ -142,6 +153,8 @@ def _choose_repo(settings: Settings, incident: Incident) -> tuple[str, list[str]
     from sleuth.tools.change_index import ChangeIndex
 
     if not (settings.index_dir() / "sidecar.sqlite3").exists():
+        if not settings.repos():
+            settings.repo_for(incident.service)  # raises: nothing configured and nothing catalogued
         raise SleuthError(
             f"several repositories are configured and none is mapped to service {incident.service!r}",
             hint="pass --repo, map the service in sleuth.toml, or run `sleuth index sync` to build the catalogue",
@@ -151,6 +164,19 @@ def _choose_repo(settings: Settings, incident: Incident) -> tuple[str, list[str]
         return choose_repo(index, incident)
     finally:
         index.close()
+
+
+def _mirror(settings: Settings, spec: str, on_progress: ProgressCallback | None) -> tuple[str, list[str]]:
+    """A forge repository (`github:owner/name`, e.g. picked from the forge catalogue) is investigated from
+    its mirror: fetch it and index it (with its PRs/MRs) first."""
+    from sleuth import index_api
+    from sleuth.tools.forge_mirror import mirror_path
+
+    if on_progress is not None:
+        on_progress("index", f"mirroring {spec}")
+    result = index_api.sync(settings, [spec])[0]
+    provider, _, name = spec.partition(":")
+    return str(mirror_path(provider, name)), [f"{spec} mirrored and indexed ({result.added} new change(s))"]
 
 
 def _open_index(

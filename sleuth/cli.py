@@ -88,7 +88,10 @@ def demo(
 @app.command()
 def investigate(
     incident_file: Annotated[Path, typer.Argument(help="Incident as .json or .yaml.")],
-    repo: Annotated[Path | None, typer.Option(help="Local git repository (default: from config).")] = None,
+    repo: Annotated[
+        str | None,
+        typer.Option(help="Local git repository, github:OWNER/NAME or gitlab:GROUP/PROJECT (default: from config)."),
+    ] = None,
     deploys: Annotated[Path | None, typer.Option(help="Deploy events: JSON, JSON Lines or CSV.")] = None,
     branch: Annotated[str | None, typer.Option(help="Branch to read changes from (default HEAD).")] = None,
     window_days: Annotated[int | None, typer.Option(help="Days before the incident to search.")] = None,
@@ -101,6 +104,7 @@ def investigate(
     from sleuth.api import investigate as run_investigation
     from sleuth.config import load_settings
     from sleuth.inputs import load_deploys, load_incident
+    from sleuth.tools.forge_sync import is_forge_spec
 
     try:
         incident = load_incident(incident_file)
@@ -111,7 +115,7 @@ def investigate(
             )
         report = run_investigation(
             incident,
-            repo,
+            repo if repo is None or is_forge_spec(repo) else Path(repo),
             branch=branch,
             deploys=load_deploys(deploys) if deploys else [],
             window_days=window_days,

@@ -58,6 +58,42 @@ def sync(
 
 
 @app.command()
+def catalogue(
+    sources: Annotated[
+        list[str],
+        typer.Argument(
+            help="github: (the App installation's or token's repositories), github:OWNER, gitlab:, gitlab:GROUP."
+        ),
+    ],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Catalogue a forge's repositories (description, topics, languages, README, merges in 30 days) without
+    cloning them, so an incident narrows to the few worth mirroring."""
+    from sleuth import index_api
+    from sleuth.config import load_settings
+
+    def progress(spec: str) -> None:
+        if not as_json:
+            console.print(f"[cyan]▸ {spec}[/] profiled", highlight=False)
+
+    try:
+        results = index_api.catalogue(load_settings(), sources, on_progress=progress)
+    except SleuthError as exc:
+        fail(str(exc))
+    if as_json:
+        sys.stdout.write(json.dumps([r.__dict__ for r in results], indent=2) + "\n")
+        return
+    for result in results:
+        console.print(
+            f"[bold]{result.source}[/]: {result.listed} listed, {result.profiled} profiled,"
+            f" {result.unchanged} unchanged since the last run, {len(result.skipped)} skipped",
+            highlight=False,
+        )
+        for note in result.skipped:
+            console.print(f"  skipped: {escape(note)}", highlight=False)
+
+
+@app.command()
 def status(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
     """Show each indexed repository: changes in the store and in Chroma, cursor, last sync."""
     from sleuth import index_api

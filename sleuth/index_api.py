@@ -89,6 +89,32 @@ def sync(
     return results
 
 
+def catalogue(
+    settings: Settings,
+    sources: list[str],
+    *,
+    index: ChangeIndex | None = None,
+    client: Any = None,
+    now: datetime | None = None,
+    on_progress: Callable[[str], None] | None = None,
+) -> list[Any]:
+    """Profile every repository a forge lists (`github:`, `github:OWNER`, `gitlab:`, `gitlab:GROUP`) into the
+    catalogue, without cloning; an investigation mirrors the one it picks."""
+    from sleuth.tools.forge_catalogue import catalogue_forge
+    from sleuth.tools.index_sync import sync_lock
+
+    owned = index is None
+    index = index or open_index(settings)
+    try:
+        with sync_lock(index.dir):
+            return [
+                catalogue_forge(settings, index, s, client=client, now=now, on_progress=on_progress) for s in sources
+            ]
+    finally:
+        if owned:
+            index.close()
+
+
 @dataclass
 class RepoStatus:
     """One repository's place in the index."""

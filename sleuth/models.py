@@ -152,9 +152,13 @@ class RepoProfile(_Model):
     path: str
     description: str = ""
     readme_summary: str = ""
-    languages: dict[str, int] = Field(default_factory=dict, description="Language -> number of files.")
+    languages: dict[str, int] = Field(
+        default_factory=dict, description="Language -> number of files (from a forge's catalogue: percent of the code)."
+    )
     layout: list[str] = Field(default_factory=list, description="Top-level files and directories.")
     services: list[str] = Field(default_factory=list)
+    topics: list[str] = Field(default_factory=list, description="The forge's topics (forge catalogue only).")
+    url: str | None = Field(default=None, description="The repository's page on its forge.")
     changes_last_30_days: int = 0
     last_change_at: datetime | None = None
 

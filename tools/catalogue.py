@@ -12,6 +12,7 @@ from typing import Any
 
 from sleuth.models import RepoProfile
 from sleuth.tools.code_host import Mirror
+from sleuth.tools.forge_sync import is_forge_spec
 from sleuth.tools.git_cli import run_git, since_option
 from sleuth.tools.local_git import LocalGitHost
 from sleuth.tools.path_mapping import RepoPathIndex
@@ -108,6 +109,7 @@ def profile_text(profile: RepoProfile) -> str:
             f"{profile.name}: {profile.description}",
             profile.readme_summary,
             "services: " + ", ".join(profile.services),
+            "topics: " + ", ".join(profile.topics),
             "languages: " + ", ".join(profile.languages),
             "layout: " + " ".join(profile.layout[:30]),
         ]
@@ -152,7 +154,9 @@ def rank_repos(
         if service and (service in profile.services or service == profile.name):
             score += 2.0
             reasons.append(f"serves {service}")
-        if frame_files:
+        if frame_files and is_forge_spec(profile.path):
+            reasons.append("not mirrored yet: stack-frame files not checked")
+        elif frame_files:
             paths = RepoPathIndex(LocalGitHost(profile.path).list_files("HEAD"))
             mapped = sum(1 for f in frame_files if paths.lookup(f))
             if mapped:

@@ -109,6 +109,54 @@ def test_github_gets_a_pushed_branch_and_a_draft_pr_whose_body_explains(
     assert "https://github.com/acme/payments/blob/" in body and "passed" in body
 
 
+def test_gitlab_gets_a_pushed_branch_and_a_draft_mr_whose_body_explains(
+    report: Report, estate: Estate, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sleuth.tools.gitlab_forge import GitLabReader, gitlab_client, gitlab_forge
+    from tests import gitlab_cassettes
+
+    remote = tmp_path / "gitlab.example.com" / "acme" / "payments.git"  # stands for the GitLab project
+    subprocess.run(["git", "clone", "-q", "--bare", str(estate.repos["payments"]), str(remote)], check=True)
+    monkeypatch.setattr(GitLabReader, "clone_url", property(lambda self: f"file://{remote}"))
+    mirror = tmp_path / "mirror.git"
+    subprocess.run(["git", "clone", "-q", "--mirror", f"file://{remote}", str(mirror)], check=True)
+    gl = gitlab_cassettes.GitLabExamples("acme/payments")
+    created = gl.example("create mr") | {"state": "opened", "draft": True}
+    sent: list[dict] = []
+
+    def draft_mr(r1, r2) -> None:  # the MR request must be a Draft: from sleuth's branch to main
+        if r1.method != "POST":
+            return
+        body = json.loads(r1.body)
+        sent.append(body)
+        assert (body["source_branch"], body["target_branch"]) == (f"sleuth/fix-{report.investigation_id}", "main")
+        assert body["title"].startswith("Draft: ")
+
+    recorder = vcr.VCR(record_mode="none", filter_headers=["private-token"])
+    recorder.register_matcher("draft_mr", draft_mr)
+    cassette = gitlab_cassettes.write_cassette(
+        tmp_path / "open.yaml",
+        [
+            gitlab_cassettes.exchange("GET", "/projects/acme%2Fpayments", gl.example("get single project")),
+            gitlab_cassettes.exchange("POST", "/projects/3/merge_requests", created, status=201, request_body="{}"),
+        ],
+    )
+    client = gitlab_client("glpat-test", gitlab_cassettes.HOST, polite=False)
+    with recorder.use_cassette(str(cassette), match_on=["method", "path", "draft_mr"]):
+        with pytest.raises(SleuthError, match="read_only"):
+            publish_fix(
+                report, mirror, Approval(approver="erin"), forge=gitlab_forge("acme/payments", client, "read_only")
+            )
+        published = publish_fix(
+            report, mirror, Approval(approver="erin"), forge=gitlab_forge("acme/payments", client, "read_write")
+        )
+    assert published.url == created["web_url"] == f"{gitlab_cassettes.HOST}/acme/payments/merge_requests/1"
+    assert git(remote, "rev-parse", published.branch) == published.commit  # pushed
+    body = sent[-1]["description"]
+    assert report.investigation_id in body and "Approved by erin" in body
+    assert f"{gitlab_cassettes.HOST}/acme/payments/-/blob/" in body and "passed" in body
+
+
 def test_a_branch_the_remote_already_has_is_never_pushed_to(
     report: Report, estate: Estate, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
