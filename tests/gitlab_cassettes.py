@@ -11,7 +11,9 @@ sources in gitlab-org/gitlab (`doc/api/*.md`, read from GitHub mirrors of that r
   (`GET /projects/:id/merge_requests/:merge_request_iid/approvals`, the former "Get single MR
   approvals"; skratsch-solutions/gitlabhq at 14237d04fce6f842c10df25b9b50161232c43971);
 - `deployments.md`, "List project deployments" (gitlabhq/gitlabhq at 0351d9ed83635ce3258e2d09ba92b46a7cdcfa61);
-- `projects.md`, "Get a single project" (pavankalisetti009/gitlab at 02ccc47deaca01d73653841dafac6ffd85423108).
+- `projects.md`, "Get a single project" (pavankalisetti009/gitlab at 02ccc47deaca01d73653841dafac6ffd85423108);
+- `repositories.md`, "Compare branches, tags or commits", and `search.md`, "Scope: blobs" (the
+  gitlab-org/gitlab documentation as stored in public mirrors, GitLab 17.x).
 
 `GitLabExamples.example` hands one out with the example project renamed and deep-copied, for a
 test to set the fields it needs (iids, shas, dates). `exchange`/`write_cassette` write vcrpy's
@@ -646,7 +648,62 @@ _GET_SINGLE_PROJECT = r"""
 }
 """
 
+# repositories.md, "Compare branches, tags or commits", example response.
+_COMPARE = r"""
+{
+  "commit": {
+    "id": "12d65c8dd2b2676fa3ac47d955accc085a37a9c1",
+    "short_id": "12d65c8dd2b",
+    "title": "JS fix",
+    "author_name": "Example User",
+    "author_email": "user@example.com",
+    "created_at": "2014-02-27T10:27:00+02:00"
+  },
+  "commits": [{
+    "id": "12d65c8dd2b2676fa3ac47d955accc085a37a9c1",
+    "short_id": "12d65c8dd2b",
+    "title": "JS fix",
+    "author_name": "Example User",
+    "author_email": "user@example.com",
+    "created_at": "2014-02-27T10:27:00+02:00"
+  }],
+  "diffs": [{
+    "old_path": "files/js/application.js",
+    "new_path": "files/js/application.js",
+    "a_mode": null,
+    "b_mode": "100644",
+    "diff": "@@ -24,8 +24,10 @@\n //= require g.raphael-min\n //= require g.bar-min\n //= require branch-graph\n-//= require highlightjs.min\n-//= require ace/ace\n //= require_tree .\n //= require d3\n //= require underscore\n+\n+function fix() { \n+  alert(\"Fixed\")\n+}",
+    "collapsed": false,
+    "too_large": false,
+    "new_file": false,
+    "renamed_file": false,
+    "deleted_file": false
+  }],
+  "compare_timeout": false,
+  "compare_same_ref": false,
+  "web_url": "https://gitlab.example.com/janedoe/gitlab-foss/-/compare/ae73cb07c9eeaf35924a10f713b364d32b2dd34f...0b4bc9a49b562e85de7cc9e834518ea6828729b9"
+}
+"""
+
+# search.md, "Scope: blobs", example response.
+_SEARCH_BLOBS = r"""
+[
+  {
+    "basename": "README",
+    "data": "```\n\n## Installation\n\nQuick start using the [pre-built",
+    "path": "README.md",
+    "filename": "README.md",
+    "id": null,
+    "ref": "main",
+    "startline": 46,
+    "project_id": 6
+  }
+]
+"""
+
 _EXAMPLES = {
+    "compare": _COMPARE,
+    "search blobs": _SEARCH_BLOBS,
     "list project merge requests": _LIST_PROJECT_MERGE_REQUESTS,
     "create mr": _CREATE_MR,
     "mr approvals": _MR_APPROVALS,

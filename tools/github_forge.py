@@ -22,6 +22,7 @@ _PERMISSION = {
     "pulls": "Pull requests: Read",
     "reviews": "Pull requests: Read",
     "deployments": "Deployments: Read",
+    "contents": "Contents: Read",
     "open_draft": "Pull requests: Read and write (and Contents: Read and write to push the branch)",
 }
 
@@ -38,6 +39,20 @@ class ForgeChange(BaseModel):
     merged_at: datetime
     merge_commit_sha: str | None = None
     url: str
+
+
+class CodeHit(BaseModel):
+    """A file a forge's code search matched."""
+
+    path: str
+    url: str
+
+
+class Comparison(BaseModel):
+    """What lies between two refs, as the forge compares them (the first parent's view is the mirror's)."""
+
+    commits: list[str] = Field(default_factory=list, description="Shas reachable from head and not from base.")
+    files: list[str] = Field(default_factory=list, description="Paths changed between the two.")
 
 
 def _utc(moment: datetime) -> datetime:
@@ -117,6 +132,37 @@ class GitHubReader(ForgeCalls):
         """A link to a file (and line) at a ref, for the report's evidence."""
         anchor = f"#L{line}" if line else ""
         return f"{self.repo.html_url}/blob/{ref}/{path}{anchor}"
+
+    def file_at(self, ref: str, path: str) -> str | None:
+        """A file's text at a ref, straight from the API (None when it does not exist there)."""
+        from github import UnknownObjectException
+
+        def read() -> str | None:
+            try:
+                found = self.repo.get_contents(path, ref=ref)
+            except UnknownObjectException:
+                return None
+            if isinstance(found, list):  # a directory
+                return None
+            return found.decoded_content.decode("utf-8", "replace")
+
+        return self._call("contents", read)
+
+    def compare(self, base: str, head: str) -> Comparison:
+        """The commits and changed paths from `base` to `head`."""
+        found = self._call("contents", lambda: self.repo.compare(base, head))
+        commits = [c.sha for c in self._each("contents", found.commits)]
+        return Comparison(commits=commits, files=[f.filename for f in found.files])
+
+    def search_code(self, query: str, limit: int = 20) -> list[CodeHit]:
+        """Files of this repository the forge's code search matches (its default branch only)."""
+        found = self._call("contents", lambda: self.client.search_code(f"{query} repo:{self.full_name}"))
+        hits = []
+        for item in self._each("contents", found):
+            hits.append(CodeHit(path=item.path, url=item.html_url))
+            if len(hits) >= limit:
+                break
+        return hits
 
 
 class GitHubWriter(GitHubReader):

@@ -14,7 +14,7 @@ from typing import Any
 from sleuth.errors import SleuthError
 from sleuth.models import Deploy
 from sleuth.tools.forge_calls import ForgeCalls
-from sleuth.tools.github_forge import ForgeChange
+from sleuth.tools.github_forge import CodeHit, Comparison, ForgeChange
 
 # What each call needs, in GitLab's own words (personal, project or group access token scopes; role).
 _SCOPE = {
@@ -22,6 +22,7 @@ _SCOPE = {
     "merge_requests": "read_api",
     "approvals": "read_api",
     "deployments": "read_api",
+    "repository": "read_api",
     "open_draft": "api",
 }
 _ROLE = {
@@ -29,6 +30,7 @@ _ROLE = {
     "merge_requests": "Reporter",
     "approvals": "Reporter",
     "deployments": "Reporter",
+    "repository": "Reporter",
     "open_draft": "Developer",
 }
 _DRAFT = "Draft: "
@@ -149,6 +151,43 @@ class GitLabReader(ForgeCalls):
         """A link to a file (and line) at a ref, for the report's evidence."""
         anchor = f"#L{line}" if line else ""
         return f"{self.project.web_url}/-/blob/{ref}/{path}{anchor}"
+
+    def file_at(self, ref: str, path: str) -> str | None:
+        """A file's text at a ref, straight from the API (None when it does not exist there)."""
+        from gitlab.exceptions import GitlabGetError
+
+        def read() -> str | None:
+            try:
+                raw = self.project.files.raw(file_path=path, ref=ref)
+            except GitlabGetError as exc:
+                if exc.response_code == 404:
+                    return None
+                raise
+            return raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
+
+        return self._call("repository", read)
+
+    def compare(self, base: str, head: str) -> Comparison:
+        """The commits and changed paths from `base` to `head`."""
+        found = self._call("repository", lambda: self.project.repository_compare(base, head))
+        return Comparison(
+            commits=[c["id"] for c in found.get("commits") or []],
+            files=[d.get("new_path") or d.get("old_path") for d in found.get("diffs") or []],
+        )
+
+    def search_code(self, query: str, limit: int = 20) -> list[CodeHit]:
+        """Files of this project GitLab's search matches (blobs of the default branch)."""
+        found = self._call("repository", lambda: self.project.search("blobs", query, iterator=True))
+        hits: list[CodeHit] = []
+        for blob in self._each("repository", found):
+            path = blob.get("path") or blob.get("filename")
+            if path and all(h.path != path for h in hits):
+                hits.append(
+                    CodeHit(path=path, url=self.file_url(path, blob.get("startline"), blob.get("ref") or "HEAD"))
+                )
+            if len(hits) >= limit:
+                break
+        return hits
 
 
 class GitLabWriter(GitLabReader):

@@ -228,3 +228,36 @@ def test_a_cassette_with_a_credential_is_refused(tmp_path: Path) -> None:
     with pytest.raises(AssertionError, match="credential header"):
         write_cassette(tmp_path / "header.yaml", [signed])
     assert not (tmp_path / "leak.yaml").exists()
+
+
+def test_a_file_a_comparison_and_a_code_search_come_from_the_api(gh: GitHubExamples, tmp_path: Path) -> None:
+    import base64
+    from urllib.parse import urlencode
+
+    readme = gh.example("/repos/{owner}/{repo}/contents/{path}", "get", "200")
+    readme["content"] = base64.b64encode(b"def convert(amount, currency):\n").decode()
+    missing = {"message": "Not Found", "documentation_url": "https://docs.github.com/rest"}
+    compared = gh.example("/repos/{owner}/{repo}/compare/{basehead}", "get", "200")
+    found = gh.example("/search/code", "get", "200")
+    query = urlencode({"q": "convert repo:acme/payments", "per_page": 100})
+    cassette = write_cassette(
+        tmp_path / "read.yaml",
+        [
+            exchange("GET", REPO, gh.example("/repos/{owner}/{repo}", "get", "200")),
+            exchange("GET", f"{REPO}/contents/payments/fx.py?ref=abc123", readme),
+            exchange("GET", f"{REPO}/contents/gone.py?ref=abc123", missing, status=404),
+            exchange("GET", f"{REPO}/compare/v1...v2?page=1&per_page=100", compared),
+            exchange("GET", f"/search/code?{query}", found),
+        ],
+    )
+    forge = github_forge("acme/payments", github_client("ghp_test", polite=False), "read_only")
+    with _vcr().use_cassette(str(cassette)) as played:
+        assert forge.file_at("abc123", "payments/fx.py") == "def convert(amount, currency):\n"
+        assert forge.file_at("abc123", "gone.py") is None
+        comparison = forge.compare("v1", "v2")
+        hits = forge.search_code("convert")
+        assert played.all_played
+    assert comparison.commits == [c["sha"] for c in compared["commits"]]
+    assert comparison.files == [f["filename"] for f in compared["files"]]
+    assert [h.path for h in hits] == [i["path"] for i in found["items"]]
+    assert hits[0].url == found["items"][0]["html_url"]

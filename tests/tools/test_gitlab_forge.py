@@ -232,3 +232,29 @@ def test_settings_give_a_client_for_gitlab_com_or_a_self_managed_host() -> None:
     assert client.url == HOST and client.api_url == API and token_of() == "glpat-x"
     client, _ = client_from_settings(SimpleNamespace(token=SecretStr("glpat-x"), url=None))
     assert client.url == "https://gitlab.com" and client.per_page == 100
+
+
+def test_a_file_a_comparison_and_a_code_search_come_from_the_api(gl: GitLabExamples, tmp_path: Path) -> None:
+    compared = gl.example("compare")
+    blobs = gl.example("search blobs")
+    missing = {"message": "404 File Not Found"}
+    cassette = write_cassette(
+        tmp_path / "read.yaml",
+        [
+            exchange("GET", PROJECT, gl.example("get single project")),
+            exchange("GET", "/projects/3/repository/files/payments%2Ffx.py/raw?ref=abc123", "def convert():\n"),
+            exchange("GET", "/projects/3/repository/files/gone.py/raw?ref=abc123", missing, status=404),
+            exchange("GET", "/projects/3/repository/compare?from=v1&to=v2", compared),
+            exchange("GET", f"/projects/3/search?{urlencode({'scope': 'blobs', 'search': 'installation'})}", blobs),
+        ],
+    )
+    forge = gitlab_forge("acme/payments", _client(), "read_only")
+    with _vcr().use_cassette(str(cassette)) as played:
+        assert json.loads(forge.file_at("abc123", "payments/fx.py")) == "def convert():\n"  # the cassette's JSON body
+        assert forge.file_at("abc123", "gone.py") is None
+        comparison = forge.compare("v1", "v2")
+        hits = forge.search_code("installation")
+        assert played.all_played
+    assert comparison.commits == ["12d65c8dd2b2676fa3ac47d955accc085a37a9c1"]
+    assert comparison.files == ["files/js/application.js"]
+    assert [(h.path, h.url) for h in hits] == [("README.md", f"{HOST}/acme/payments/-/blob/main/README.md#L46")]
