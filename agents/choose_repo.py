@@ -5,17 +5,14 @@ service mapping in a profile is decisive, then stack-frame paths that exist in a
 how close the incident's text is to the repository's profile.
 """
 
-from sleuth.agents.plan import plan
 from sleuth.errors import SleuthError
 from sleuth.models import Incident
 from sleuth.tools.catalogue import rank_repos
 from sleuth.tools.change_index import ChangeIndex
 
 
-def choose_repo(index: ChangeIndex, incident: Incident) -> tuple[str, list[str]]:
-    """Return the best repository's path for the incident and a note explaining the choice."""
-    signals = plan(incident)
-    frame_files = [f.file for f in signals.app_frames() if f.file]
+def choose_repo(index: ChangeIndex, incident: Incident, frame_files: list[str]) -> tuple[str, list[str]]:
+    """Return the best repository's path (or forge spec) for the incident and a note explaining the choice."""
     ranked = rank_repos(index, incident.text()[:4000], frame_files, incident.service)
     if not ranked:
         raise SleuthError(

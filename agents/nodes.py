@@ -1,7 +1,7 @@
 """Graph nodes: read the state, call one agent, return the update, stream progress."""
 
 import time
-from typing import Any
+from typing import Literal
 
 from langgraph.config import get_stream_writer
 from langgraph.runtime import Runtime
@@ -19,15 +19,19 @@ from sleuth.agents.hypothesize import (
     rerank_by_reading,
 )
 from sleuth.agents.llm_rerank import TOP_K, llm_rerank
+from sleuth.agents.locate import locate
 from sleuth.agents.plan import plan
 from sleuth.agents.ranking_weights import fusion_weights
 from sleuth.agents.report import build_report
 from sleuth.agents.search_changes import search_changes
 from sleuth.errors import SleuthError
-from sleuth.tools.deploys import deployed_ref_at
+from sleuth.graphs.state import InvestigationState, InvestigationUpdate
+from sleuth.tools.code_host import Mirror
+from sleuth.tools.sandbox import Sandbox
 from sleuth.tools.test_runner import TestCommand, detect_test_command, from_configured
 
-State = dict[str, Any]
+State = InvestigationState
+Update = InvestigationUpdate
 Ctx = Runtime[InvestigationContext]
 
 
@@ -39,41 +43,70 @@ def _timed(name: str, started: float) -> dict[str, dict[str, float]]:
     return {"timings": {name: round(time.monotonic() - started, 3)}}
 
 
-def plan_node(state: State, runtime: Ctx) -> State:
-    """Parse the incident and pin the code that was running when it started."""
+def _mirror(state: State, runtime: Ctx) -> Mirror:
+    return runtime.context.resources.mirror(runtime.context, state["repo"] or "")
+
+
+def _workspace(state: State, runtime: Ctx) -> Sandbox:
+    """The workspace clone at the state's ref: cloned here if this process has none yet (a resumed run)."""
+    return runtime.context.resources.workspace(runtime.context, state["repo"] or "", state["ref"])
+
+
+def plan_node(state: State, runtime: Ctx) -> Update:
+    """Parse the incident: exceptions, frames, failing tests, error class, first error time."""
     started = time.monotonic()
-    incident = state["incident"]
-    signals = plan(incident)
-    host = runtime.context.host
-    # Investigate the code that was running: the last deploy before the first error, if known.
-    deployed, notes = deployed_ref_at(host, state.get("deploys", []), incident.service, signals.first_error_at)
-    ref = deployed or host.head_at(state.get("branch"), signals.first_error_at)
+    signals = plan(state["incident"])
     frames = sum(len(e.frames) for e in signals.exceptions)
     _progress(
         "plan",
         f"{len(signals.exceptions)} exception(s), {frames} frame(s), {signals.language or 'no'} trace;"
-        f" class {signals.error_class}; investigating {ref[:10]}",
+        f" class {signals.error_class}",
     )
-    update: State = {"signals": signals, "ref": ref, "read_round": 0, **_timed("plan", started)}
-    if notes or signals.notes:
-        update["notes"] = [*signals.notes, *notes]
+    update: Update = {"signals": signals, "read_round": 0, **_timed("plan", started)}
+    if signals.notes:
+        update["notes"] = list(signals.notes)
     return update
 
 
-def search_changes_node(state: State, runtime: Ctx) -> State:
+def locate_code_node(state: State, runtime: Ctx) -> Update:
+    """Choose the repository (mirror it, bring its index up to date) and pin the code that was running."""
+    started = time.monotonic()
+    located = locate(
+        runtime.context,
+        state.get("repo"),
+        state["incident"],
+        state["signals"],
+        state.get("branch"),
+        state.get("deploys", []),
+    )
+    _progress("locate_code", f"{located.repo}: investigating {located.ref[:10]}")
+    update: Update = {
+        "repo": located.repo,
+        "ref": located.ref,
+        "deploys": located.deploys,
+        "indexed": located.indexed,
+        **_timed("locate_code", started),
+    }
+    if located.notes:
+        update["notes"] = located.notes
+    return update
+
+
+def search_changes_node(state: State, runtime: Ctx) -> Update:
     """Rank the changes of the window."""
     started = time.monotonic()
     context = runtime.context
+    host = _mirror(state, runtime)
     weights = fusion_weights(context.settings.ranking_weights)
     result = search_changes(
-        context.host,
+        host,
         state["incident"],
         state["signals"],
         state["ref"],
         state.get("branch"),
         state["window_days"],
         state.get("deploys", []),
-        context.index,
+        context.resources.index(context) if state.get("indexed") else None,
         weights,
         context.settings.index if context.settings.index.semantic_without_index else None,
     )
@@ -83,11 +116,11 @@ def search_changes_node(state: State, runtime: Ctx) -> State:
             hint="widen --window-days or check --branch",
         )
     candidates, notes, usage = result.candidates, list(result.notes), {}
-    if context.llm is not None:
-        host = context.host
+    llm = context.resources.llm(context)
+    if llm is not None:
         diffs = {c.change.sha: host.diff(c.change.sha) for c in candidates[:TOP_K]}
         candidates, spent = llm_rerank(
-            context.llm,
+            llm,
             state["incident"],
             result.signals,
             candidates,
@@ -109,13 +142,11 @@ def search_changes_node(state: State, runtime: Ctx) -> State:
     }
 
 
-def clone_and_read_node(state: State, runtime: Ctx) -> State:
-    """Clone into the workspace (once) and read this round's code."""
+def clone_and_read_node(state: State, runtime: Ctx) -> Update:
+    """Read this round's code in the workspace clone (cloned on first use)."""
     started = time.monotonic()
-    sandbox = runtime.context.sandbox
-    if not sandbox.cloned:
-        sandbox.clone(runtime.context.host.path, state["ref"])
-    host = runtime.context.host
+    sandbox = _workspace(state, runtime)
+    host = _mirror(state, runtime)
     diffs = {c.change.sha: host.diff(c.change.sha) for c in state["candidates"][:3]}
     evidence = clone_and_read(sandbox, state["signals"], state["candidates"], diffs, state["read_round"])
     _progress("clone_and_read", f"round {state['read_round'] + 1}: {len(evidence)} piece(s) of evidence")
@@ -126,7 +157,7 @@ def clone_and_read_node(state: State, runtime: Ctx) -> State:
     }
 
 
-def hypothesize_node(state: State, runtime: Ctx) -> State:
+def hypothesize_node(state: State, runtime: Ctx) -> Update:
     """Rank explanations from the evidence so far."""
     started = time.monotonic()
     evidence = state.get("evidence", [])
@@ -142,13 +173,15 @@ def hypothesize_node(state: State, runtime: Ctx) -> State:
     return {"hypotheses": hypotheses, "candidates": candidates, **_timed("hypothesize", started)}
 
 
-def _test_command(state: State, context: InvestigationContext) -> TestCommand | None:
-    service = context.settings.service_settings(state["incident"].service)
+def _test_command(state: State, runtime: Ctx) -> TestCommand | None:
+    service = runtime.context.settings.service_settings(state["incident"].service)
     configured = service.test_command if service else None
-    return from_configured(configured) if configured else detect_test_command(context.sandbox)
+    return from_configured(configured) if configured else detect_test_command(_workspace(state, runtime))
 
 
-def route_after_hypothesize(state: State, runtime: Ctx) -> str:
+def route_after_hypothesize(
+    state: State, runtime: Ctx
+) -> Literal["clone_and_read", "confirm_culprit", "draft_fix", "report"]:
     """Read more when the leading hypothesis is weak and rounds remain; else confirm, fix or report."""
     top = state["hypotheses"][0]
     if top.confidence < LOW_CONFIDENCE and state["read_round"] < runtime.context.max_read_rounds:
@@ -158,25 +191,24 @@ def route_after_hypothesize(state: State, runtime: Ctx) -> str:
     return "confirm_culprit" if state["signals"].failing_tests else "draft_fix"
 
 
-def confirm_culprit_node(state: State, runtime: Ctx) -> State:
+def confirm_culprit_node(state: State, runtime: Ctx) -> Update:
     """Run the reproducer at the suspect and its parent; bisect the window when that fails."""
     started = time.monotonic()
-    context = runtime.context
-    command = _test_command(state, context)
+    command = _test_command(state, runtime)
     top = state["hypotheses"][0]
     if command is None:
         _progress("confirm_culprit", "no test command found: not reproduced")
         return {"confirmation": None, **_timed("confirm_culprit", started)}
     ref = state["ref"]
     # The window as bisection sees it: the candidates on ref's first-parent line, oldest first.
-    running = set(context.host.rev_list(None, ref))
+    running = set(_mirror(state, runtime).rev_list(None, ref))
     by_age = sorted(state["candidates"], key=lambda c: c.change.merged_at)
     window = [c.change.sha for c in by_age if c.change.sha in running]
     confirmation = confirm_culprit(
-        context.sandbox, command, top.culprit_sha or "", ref, window, state["signals"].failing_tests
+        _workspace(state, runtime), command, top.culprit_sha or "", ref, window, state["signals"].failing_tests
     )
     _progress("confirm_culprit", confirmation.summary)
-    update: State = {"confirmation": confirmation, **_timed("confirm_culprit", started)}
+    update: Update = {"confirmation": confirmation, **_timed("confirm_culprit", started)}
     found = confirmation.culprit_sha
     if confirmation.confirmed and found:
         candidates = promote_reproduced(state["candidates"], found)
@@ -186,19 +218,19 @@ def confirm_culprit_node(state: State, runtime: Ctx) -> State:
     return update
 
 
-def draft_fix_node(state: State, runtime: Ctx) -> State:
+def draft_fix_node(state: State, runtime: Ctx) -> Update:
     """Revert the culprit's faulty hunks in the workspace and run the tests before and after."""
     started = time.monotonic()
     context = runtime.context
     top = state["hypotheses"][0]
-    command = _test_command(state, context)
+    command = _test_command(state, runtime)
     culprit_sha = top.culprit_sha or ""
     culprit_files = next((c.change.files for c in state["candidates"] if c.change.sha == culprit_sha), [])
     fix = draft_fix(
-        context.sandbox,
+        _workspace(state, runtime),
         top,
         state["signals"],
-        context.host.diff(culprit_sha),
+        _mirror(state, runtime).diff(culprit_sha),
         culprit_files,
         command,
         context.settings.sandbox.timeout_seconds,
@@ -207,8 +239,9 @@ def draft_fix_node(state: State, runtime: Ctx) -> State:
     return {"fix": fix, **_timed("draft_fix", started)}
 
 
-def report_node(state: State, runtime: Ctx) -> State:
-    """Assemble the report."""
+def report_node(state: State, runtime: Ctx) -> Update:
+    """Assemble the report, and release the workspace: the run is over."""
+    runtime.context.resources.close()
     report = build_report(state)
     _progress("report", report.verdict)
     return {"report": report}

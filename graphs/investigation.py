@@ -8,6 +8,7 @@ from sleuth.agents.nodes import (
     confirm_culprit_node,
     draft_fix_node,
     hypothesize_node,
+    locate_code_node,
     plan_node,
     report_node,
     route_after_hypothesize,
@@ -16,8 +17,8 @@ from sleuth.agents.nodes import (
 from sleuth.graphs.state import InvestigationInput, InvestigationOutput, InvestigationState
 
 
-def build_graph(checkpointer=None):
-    """Build and compile the investigation graph."""
+def build_graph(checkpointer=None, *, interrupt_before=None):
+    """Build and compile the investigation graph (stopping before the named nodes, if any)."""
     graph = StateGraph(
         InvestigationState,
         context_schema=InvestigationContext,
@@ -25,6 +26,7 @@ def build_graph(checkpointer=None):
         output_schema=InvestigationOutput,
     )
     graph.add_node("plan", plan_node)
+    graph.add_node("locate_code", locate_code_node)
     graph.add_node("search_changes", search_changes_node)
     graph.add_node("clone_and_read", clone_and_read_node)
     graph.add_node("hypothesize", hypothesize_node)
@@ -33,7 +35,8 @@ def build_graph(checkpointer=None):
     graph.add_node("report", report_node)
 
     graph.add_edge(START, "plan")
-    graph.add_edge("plan", "search_changes")
+    graph.add_edge("plan", "locate_code")
+    graph.add_edge("locate_code", "search_changes")
     graph.add_edge("search_changes", "clone_and_read")
     graph.add_edge("clone_and_read", "hypothesize")
     graph.add_conditional_edges(
@@ -42,4 +45,4 @@ def build_graph(checkpointer=None):
     graph.add_edge("confirm_culprit", "draft_fix")
     graph.add_edge("draft_fix", "report")
     graph.add_edge("report", END)
-    return graph.compile(checkpointer=checkpointer, name="investigation")
+    return graph.compile(checkpointer=checkpointer, interrupt_before=interrupt_before, name="investigation")

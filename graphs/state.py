@@ -34,8 +34,9 @@ class InvestigationInput(TypedDict):
 
     incident: Incident
     """The alert: title, description, logs, start time, service."""
-    repo: str
-    """Path of the local git repository (working tree or bare) to investigate."""
+    repo: str | None
+    """The repository: a local path (working tree or bare), `github:owner/name`, `gitlab:group/project`, or
+    None for the service's configured one (or the catalogue's best match). locate-code sets its local path."""
     branch: str | None
     """Branch whose first-parent chain holds the changes; None means HEAD."""
     deploys: list[Deploy]
@@ -51,6 +52,8 @@ class InvestigationState(InvestigationInput, total=False):
 
     ref: str
     """The sha the branch pointed to when the incident started: the code that was running."""
+    indexed: bool
+    """The change index holds this repository, brought up to date by locate-code."""
     signals: Signals
     """What plan understood; search-changes adds the repository path of each frame."""
     candidates: list[Candidate]
@@ -78,4 +81,26 @@ class InvestigationState(InvestigationInput, total=False):
 class InvestigationOutput(TypedDict):
     """What an investigation returns."""
 
+    report: Report
+
+
+class InvestigationUpdate(TypedDict, total=False):
+    """What a node returns: any of the state's keys (reducers merge the annotated ones)."""
+
+    incident: Incident
+    repo: str
+    deploys: list[Deploy]
+    notes: list[str]
+    ref: str
+    indexed: bool
+    signals: Signals
+    candidates: list[Candidate]
+    history_cut: bool
+    evidence: list[Evidence]
+    hypotheses: list[Hypothesis]
+    read_round: int
+    confirmation: CulpritConfirmation | None
+    fix: FixProposal | None
+    timings: dict[str, float]
+    llm_usage: dict[str, int]
     report: Report

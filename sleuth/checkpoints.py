@@ -32,14 +32,28 @@ def scrubbed(value: Any, secrets: list[str]) -> Any:
     return value
 
 
+def domain_types() -> list[type]:
+    """The state's own types (sleuth.models' models and enums): registered, so a checkpoint loads them
+    without LangGraph's "unregistered type" warning and strict mode still allows them."""
+    import inspect
+
+    from sleuth import models
+
+    return [
+        value
+        for value in vars(models).values()
+        if inspect.isclass(value) and value.__module__ == models.__name__ and issubclass(value, BaseModel | Enum)
+    ]
+
+
 class ScrubbingSerializer:
-    """LangGraph's serializer, fed values with the configured secrets already taken out."""
+    """LangGraph's serializer (knowing sleuth's domain types), fed values with the configured secrets taken out."""
 
     def __init__(self, secrets: Iterable[SecretStr | str | None], inner: Any = None) -> None:
         from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 
         self.secrets = [s.get_secret_value() if isinstance(s, SecretStr) else s for s in secrets if s is not None]
-        self.inner = inner or JsonPlusSerializer()
+        self.inner = inner or JsonPlusSerializer(allowed_msgpack_modules=domain_types())
 
     def dumps_typed(self, obj: Any) -> tuple[str, bytes]:
         return self.inner.dumps_typed(scrubbed(obj, self.secrets) if self.secrets else obj)

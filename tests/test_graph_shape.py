@@ -2,7 +2,8 @@ from sleuth.graphs.investigation import build_graph
 
 EXPECTED_EDGES = {
     ("__start__", "plan"),
-    ("plan", "search_changes"),
+    ("plan", "locate_code"),
+    ("locate_code", "search_changes"),
     ("search_changes", "clone_and_read"),
     ("clone_and_read", "hypothesize"),
     ("hypothesize", "clone_and_read"),

@@ -20,7 +20,7 @@ def test_names_the_planted_culprit_with_evidence_and_a_validated_fix(estate: Est
         settings=Settings(),
         on_progress=lambda node, _: progress.append(node),
     )
-    assert progress[:2] == ["plan", "search_changes"] and progress[-1] == "report"
+    assert progress[:3] == ["plan", "locate_code", "search_changes"] and progress[-1] == "report"
     assert report.candidates[0].change.sha == estate.culprit_sha
     assert report.candidates[0].features["blame_frame_line"] > 0
     top = report.hypotheses[0]
@@ -82,7 +82,15 @@ def test_workspace_is_deleted_when_the_investigation_fails(estate: Estate, monke
     incident = estate.incident.model_copy(update={"started_at": estate.incident.started_at - timedelta(days=400)})
     with pytest.raises(Exception, match=r"no commits before|no changes"):
         investigate(incident, estate.repos["payments"], settings=Settings())
-    assert created and not created[0].exists()
+    assert created == []  # failed before any node needed a workspace: none was made
+
+    def broken_reading(*args, **kwargs):
+        raise RuntimeError("reading failed")
+
+    monkeypatch.setattr("sleuth.agents.nodes.clone_and_read", broken_reading)
+    with pytest.raises(RuntimeError, match="reading failed"):
+        investigate(estate.incident, estate.repos["payments"], deploys=estate.deploys, settings=Settings())
+    assert len(created) == 1 and not created[0].exists()  # made for the reading, deleted on the failure
 
 
 def test_investigation_ranks_with_the_change_index(estate: Estate, tmp_path: Path) -> None:
