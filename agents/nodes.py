@@ -24,8 +24,8 @@ from sleuth.agents.plan import plan
 from sleuth.agents.ranking_weights import fusion_weights
 from sleuth.agents.report import build_report
 from sleuth.agents.search_changes import search_changes
+from sleuth.agents.state import InvestigationState, InvestigationUpdate
 from sleuth.errors import SleuthError
-from sleuth.graphs.state import InvestigationState, InvestigationUpdate
 from sleuth.tools.code_host import Mirror
 from sleuth.tools.sandbox import Sandbox
 from sleuth.tools.test_runner import TestCommand, detect_test_command, from_configured

@@ -14,7 +14,7 @@ from sleuth.agents.nodes import (
     route_after_hypothesize,
     search_changes_node,
 )
-from sleuth.graphs.state import InvestigationInput, InvestigationOutput, InvestigationState
+from sleuth.agents.state import InvestigationInput, InvestigationOutput, InvestigationState
 
 
 def build_graph(checkpointer=None, *, interrupt_before=None):

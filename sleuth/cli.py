@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from sleuth import cli_deploy, cli_eval, cli_index, cli_sandbox
+from sleuth import cli_auth, cli_deploy, cli_eval, cli_index, cli_sandbox
 from sleuth.cli_common import console, fail
 from sleuth.errors import SleuthError
 
@@ -21,6 +21,7 @@ app.add_typer(cli_index.app, name="index")
 app.add_typer(cli_deploy.app, name="deploy")
 app.add_typer(cli_sandbox.app, name="sandbox")
 app.add_typer(cli_eval.app, name="eval")
+app.add_typer(cli_auth.app, name="auth")
 
 DEFAULT_DEMO_DIR = Path(".sleuth-demo")
 
@@ -149,6 +150,23 @@ def serve(
         fail(str(exc))
     console.print(f"sleuth serve: http://{host}:{port} (queue {queue_path(settings)})", highlight=False)
     run_server(settings, host=host, port=port)
+
+
+@app.command()
+def chat(
+    incident_file: Annotated[
+        Path | None, typer.Argument(help="Incident as .json or .yaml (omit with --resume).")
+    ] = None,
+    repo: Annotated[
+        str | None, typer.Option(help="Local git repository, github:OWNER/NAME or gitlab:GROUP/PROJECT.")
+    ] = None,
+    deploys: Annotated[Path | None, typer.Option(help="Deploy events: JSON, JSON Lines or CSV.")] = None,
+    resume: Annotated[str | None, typer.Option(help="Resume a session: its thread id, or `last`.")] = None,
+) -> None:
+    """Debug an incident in a chat-style session: explain, show, why, timeline, fix, approve, ask."""
+    from sleuth.cli_chat import run_chat
+
+    raise typer.Exit(run_chat(incident_file, repo, deploys, resume))
 
 
 @app.command()

@@ -20,7 +20,7 @@ from sleuth.tools.sandbox_limits import SandboxLimits
 PROJECT_FILE = "sleuth.toml"
 ENV_PREFIX = "SLEUTH_"
 # Variables sleuth reads or sets itself that are not settings (the last one is for Chroma's embedder).
-_NOT_SETTINGS = ("SLEUTH_HOME", "SLEUTH_CONFIG", "SLEUTH_EMBEDDING_API_KEY")
+_NOT_SETTINGS = ("SLEUTH_HOME", "SLEUTH_CONFIG", "SLEUTH_EMBEDDING_API_KEY", "SLEUTH_API_KEY")
 
 
 class _Section(BaseModel):
@@ -109,6 +109,20 @@ class WebhookSettings(_Section):
     queue: str | None = Field(default=None, description="The delivery queue (default: $SLEUTH_HOME/webhooks.sqlite3).")
 
 
+class ApiKey(_Section):
+    """One caller's key, stored as its SHA-256 only (`sleuth auth add-key` prints the key once)."""
+
+    hash: str = Field(pattern=r"^[0-9a-f]{64}$", description="SHA-256 of the key, hex.")
+    subject: str
+    roles: list[Literal["oncall", "sre-lead"]] = Field(default_factory=list)
+
+
+class AuthSettings(_Section):
+    """Who may approve a fix: callers present a key (SLEUTH_API_KEY, or typed without echo)."""
+
+    api_keys: list[ApiKey] = Field(default_factory=list)
+
+
 class Settings(_Section):
     """The one typed settings object, read once per process."""
 
@@ -124,6 +138,7 @@ class Settings(_Section):
     github: GitHubSettings = Field(default_factory=GitHubSettings)
     gitlab: GitLabSettings = Field(default_factory=GitLabSettings)
     webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
+    auth: AuthSettings = Field(default_factory=AuthSettings)
 
     @field_validator("services", mode="before")
     @classmethod

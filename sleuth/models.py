@@ -305,6 +305,10 @@ class Report(_Model):
     notes: list[str] = Field(default_factory=list)
     timings: dict[str, float] = Field(default_factory=dict)
     llm_usage: dict[str, int] = Field(default_factory=dict, description="LLM calls and tokens; empty without an LLM.")
+    approvals: list[Approval] = Field(
+        default_factory=list, description="Who approved writing the fix, when, and whether they overrode validation."
+    )
+    published: str | None = Field(default=None, description="Where the approved fix went: a PR/MR URL or a branch.")
     generated_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
 
     @property

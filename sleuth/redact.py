@@ -22,12 +22,13 @@ REDACTED = "[REDACTED]"
 _PATTERNS = [
     # -----BEGIN … PRIVATE KEY----- blocks, whole
     re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?(?:-----END [A-Z ]*PRIVATE KEY-----|\Z)", re.S),
-    # provider token formats: GitHub, GitLab, OpenAI/Anthropic-style, Slack, AWS, Google, Stripe, npm, PyPI
+    # provider token formats: GitHub, GitLab, OpenAI/Anthropic-style, Slack, AWS, Google, Stripe, npm, PyPI,
+    # E2B, and sleuth's own API keys (slk_…)
     re.compile(
         r"\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|glpat-[A-Za-z0-9_-]{20,}|"
         r"sk-(?:proj-|ant-)?[A-Za-z0-9_-]{20,}|xox[abprs]-[A-Za-z0-9-]{10,}|(?:AKIA|ASIA)[0-9A-Z]{16}|"
         r"AIza[0-9A-Za-z_-]{35}|[rs]k_live_[0-9A-Za-z]{16,}|npm_[A-Za-z0-9]{36}|pypi-[A-Za-z0-9_-]{50,}|"
-        r"e2b_[A-Za-z0-9]{20,})"
+        r"e2b_[A-Za-z0-9]{20,}|slk_[A-Za-z0-9_-]{40,})"
     ),
     # JSON Web Tokens
     re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"),

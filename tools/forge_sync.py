@@ -80,3 +80,22 @@ def forge_deploys(settings: Settings, spec: str, service: str | None = None, cli
     (default: the repo name)."""
     _, name, forge, _ = _forge(settings, spec, client, "read_only")  # reading deployments never needs more
     return forge.deployments(service or name.rsplit("/", 1)[-1])
+
+
+def forge_for_mirror(settings: Settings, path: str, client: Any = None) -> tuple[Any, Any] | None:
+    """(forge, token getter) when `path` is a forge repository's mirror (`…/mirrors/github/owner/name.git`),
+    with the provider section's access level; None for any other repository."""
+    from pathlib import Path
+
+    from sleuth.tools.forge_mirror import mirrors_root
+
+    try:
+        relative = Path(path).resolve().relative_to(mirrors_root().resolve())
+    except ValueError:
+        return None
+    parts = relative.parts
+    if len(parts) < 3 or parts[0] not in ("github", "gitlab") or not parts[-1].endswith(".git"):
+        return None
+    name = "/".join([*parts[1:-1], parts[-1].removesuffix(".git")])
+    _, _, forge, token_of = _forge(settings, f"{parts[0]}:{name}", client)
+    return forge, token_of

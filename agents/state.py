@@ -1,4 +1,4 @@
-"""The investigation graph's three state schemas: what goes in, what nodes share, what comes out."""
+"""The investigation graph's state schemas: what goes in, what nodes share, what a node returns, what comes out."""
 
 import operator
 from typing import Annotated, NotRequired, TypedDict
