@@ -110,7 +110,13 @@ class ChatSession:
 
     @classmethod
     def resume(
-        cls, thread: str = "last", *, settings: Settings | None = None, path: Path | None = None, llm: Any = None
+        cls,
+        thread: str = "last",
+        *,
+        settings: Settings | None = None,
+        on_progress: ProgressCallback | None = None,
+        path: Path | None = None,
+        llm: Any = None,
     ) -> "ChatSession":
         """Reopen a session (`last`: the most recently used); an unfinished turn is finished first."""
         known = list_sessions(path)
@@ -125,6 +131,7 @@ class ChatSession:
             listed = ", ".join(s.thread for s in known[:5])
             raise SleuthError(f"no single session matches {thread!r}", hint=f"known: {listed} (or `--resume last`)")
         session = cls(matches[0].thread, settings or load_settings(), path, llm)
+        session.on_progress = on_progress
         state = session.graph.get_state(session.config)
         session.last_reply = None
         if state.next and not session.needs_key:

@@ -49,8 +49,8 @@ def _open(incident: Path | None, repo: str | None, deploys: Path | None, resume:
     settings = load_settings()
     progress = lambda node, message: print(f"▸ {node:<15} {message}", flush=True)  # noqa: E731
     if resume:
-        session = ChatSession.resume(resume, settings=settings)
-        session.on_progress = progress
+        print("resuming…", flush=True)
+        session = ChatSession.resume(resume, settings=settings, on_progress=progress)
         print(f"resumed session {session.thread}", flush=True)
         _say(session.last_reply or "")
         return session
