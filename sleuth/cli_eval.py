@@ -1,7 +1,7 @@
 """`sleuth eval …`: run suites of past incidents, compare runs, mine cases from history, build scenarios."""
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -34,76 +34,41 @@ def run(
     ] = False,
 ) -> None:
     """Investigate every case as of its start time, with the four baselines on the same cases."""
-    import time
-    from datetime import UTC, datetime
+    from sleuth.evals.suite import RunStart, SuiteInterrupted, run_suite
 
-    from sleuth.agents.ranking_weights import fusion_weights, weights_source
-    from sleuth.config import load_settings
-    from sleuth.evals.cases import EvalCase, load_cases
-    from sleuth.evals.journal import RunJournal, run_key
-    from sleuth.evals.metrics import CaseResult
-    from sleuth.evals.record import build_record, markdown, sleuth_version, write_record
-    from sleuth.evals.runner import for_mode, run_cases
+    def started(run: RunStart) -> None:
+        if run.discarded:
+            console.print(f"[yellow]note:[/] starting afresh; --resume would have reused {run.discarded} cases")
+        reused = f"; {run.reused} reused from {run.journal}" if resume else ""
+        console.print(f"{run.cases} cases from {cases_file}; {workers} workers; mode {mode}{reused}")
 
-    if mode not in ("offline", "llm"):
-        fail(f"--mode must be offline or llm, not {mode!r}")
+    def progress(case: Any, result: Any, done: int, total: int) -> None:
+        what = f"error: {result.error}" if result.error else f"rank {result.ranks.get('sleuth')}"
+        console.print(f"  [{done}/{total}] {result.id}: {what}", highlight=False)
+
     try:
-        settings = load_settings()
-        if weights is not None:
-            settings = settings.model_copy(update={"ranking_weights": weights.resolve()})
-        settings = for_mode(settings, mode)  # type: ignore[arg-type]
-        source = weights_source(settings.ranking_weights)
-        cases = load_cases(cases_file)
-        started_at, clock, version = datetime.now(UTC), time.monotonic(), sleuth_version()
-        model = settings.llm.model if mode == "llm" else None
-        if suite is None:  # cases.jsonl in a suite's directory is named after the directory
-            named = cases_file.resolve().parent.name if cases_file.stem == "cases" else cases_file.stem
-            suite = named.strip(".") or "cases"
-        key = run_key(mode=mode, model=model, weights=fusion_weights(settings.ranking_weights), version=version)
-        journal = RunJournal(out / f"{suite}-{mode}.journal.jsonl", key)
-        finished = journal.finished(cases)
-        if not resume:
-            if finished:
-                console.print(f"[yellow]note:[/] starting afresh; --resume would have reused {len(finished)} cases")
-            journal.remove()  # a fresh run: an earlier run's journal is not this one's
-            finished = {}
-        reused = f"; {len(finished)} reused from {journal.path}" if resume else ""
-        console.print(f"{len(cases)} cases from {cases_file}; {workers} workers; mode {mode}{reused}")
-        done: list[CaseResult] = list(finished.values())
-
-        def progress(case: EvalCase, result: CaseResult) -> None:
-            journal.append(case, result)
-            done.append(result)
-            what = f"error: {result.error}" if result.error else f"rank {result.ranks.get('sleuth')}"
-            console.print(f"  [{len(done)}/{len(cases)}] {result.id}: {what}", highlight=False)
-
-        try:
-            results = run_cases(
-                cases,
-                mode=mode,  # type: ignore[arg-type]
-                workers=workers,
-                settings=settings,
-                on_result=progress,
-                finished=finished,
-            )
-        except KeyboardInterrupt:
-            fail(
-                f"interrupted: {len(done)} of {len(cases)} cases are kept in {journal.path};"
-                " run the same command with --resume to run only the rest",
-                code=130,
-            )
-        seconds = time.monotonic() - clock
-        record = build_record(suite, cases_file, mode, model, workers, results, started_at, seconds, version)
-        record["ranking_weights"] = {**source, "held_out": suite not in source["trained_on"]}
-        record["resumed_cases"] = len(finished)
-        json_path, md_path = write_record(record, out)
-        journal.remove()
+        run = run_suite(
+            cases_file,
+            mode=mode,
+            workers=workers,
+            out=out,
+            suite=suite,
+            weights=weights,
+            resume=resume,
+            on_start=started,
+            on_case=progress,
+        )
+    except SuiteInterrupted as exc:
+        fail(f"{exc}; run the same command with --resume to run only the rest", code=130)
     except SleuthError as exc:
         fail(str(exc))
-    console.print(markdown(record), highlight=False, markup=False, soft_wrap=True)
-    console.print(f"Record: {json_path}\nTable: {md_path}")
-    if not record["ranking_weights"]["held_out"]:
-        console.print(f"[yellow]note:[/] the ranking weights were fit on suite {suite!r}: not a held-out measurement")
+    console.print(run.markdown(), highlight=False, markup=False, soft_wrap=True)
+    console.print(f"Record: {run.json_path}\nTable: {run.md_path}")
+    if not run.record["ranking_weights"]["held_out"]:
+        suite_name = run.record["suite"]
+        console.print(
+            f"[yellow]note:[/] the ranking weights were fit on suite {suite_name!r}: not a held-out measurement"
+        )
 
 
 @app.command("report")
