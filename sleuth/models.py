@@ -316,6 +316,12 @@ class Report(_Model):
         """Return the leading hypothesis, if any."""
         return self.hypotheses[0] if self.hypotheses else None
 
+    def _repr_html_(self) -> str:
+        """Jupyter's view: verdict, timeline plot, hypotheses, candidates and fix."""
+        from sleuth.report_html import report_html
+
+        return report_html(self)
+
     def to_json(self, **kwargs: Any) -> str:
         """Serialise to the stable JSON schema."""
         return self.model_dump_json(indent=2, **kwargs)
