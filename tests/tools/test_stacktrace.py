@@ -339,3 +339,135 @@ def test_a_two_megabyte_line_parses_in_linear_time(unit: str) -> None:
     started = time.monotonic()
     parse_exceptions(unit * (2_000_000 // len(unit)))
     assert time.monotonic() - started < 20
+
+
+_JAVA_TRACE = [
+    "java.lang.IllegalStateException: boom",
+    "\tat com.acme.App.run(App.java:10)",
+    "\tat com.acme.App.main(App.java:3)",
+]
+
+
+@pytest.mark.parametrize(
+    "prefix",
+    [
+        "[0] ",
+        "ShareS > ",
+        "03-28 16:45:29.450: W/System.err(17251): ",
+        "[xUnit.net 00:00:06.9116690] ",
+        "web-ui | ",
+        "14:32:25 web.1 | ",
+    ],
+)
+def test_any_consistent_line_prefix_is_detected_and_stripped(prefix: str) -> None:
+    """A prefix that no known pattern lists is found from the frame lines it precedes."""
+    text = "\n".join(prefix + line for line in _JAVA_TRACE)
+    _, [exc] = parse_exceptions(text)
+    assert (exc.type, exc.message) == ("java.lang.IllegalStateException", "boom")
+    assert [(f.function, f.file, f.line) for f in exc.frames] == [
+        ("com.acme.App.run", "App.java", 10),
+        ("com.acme.App.main", "App.java", 3),
+    ]
+
+
+def test_prefix_detection_generalises_digits_and_leaves_other_lines() -> None:
+    from sleuth.tools.stacktrace.prefixes import strip_common_prefix
+
+    lines = [
+        "[12:00:01.5] Error: x",
+        "[12:00:01.6]     at f (/a.js:1:2)",
+        "[12:00:01.75]     at g (/a.js:3:4)",
+        "unprefixed line",
+    ]
+    assert strip_common_prefix(lines) == ["Error: x", "    at f (/a.js:1:2)", "    at g (/a.js:3:4)", "unprefixed line"]
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        # JRuby's right-aligned labels sit in front of `at`, and are part of the frame.
+        [
+            "E: m",
+            "  initialize at org/jruby/RubyFile.java:441",
+            "  initialize at E:/x/a.rb:532",
+            "  initialize at E:/b.rb:1",
+        ],
+        # An MSBuild location in front of a .NET frame names the frame's file.
+        ["C:\\src\\T.cs(60,0): at A.B.C()", "C:\\src\\T.cs(61,0): at A.B.D()"],
+        # ExceptionGroup boxes draw a gutter, which is syntax, not a prefix.
+        [
+            "  | Traceback (most recent call last):",
+            '  |   File "/a.py", line 1, in f',
+            '  |   File "/a.py", line 2, in g',
+        ],
+        # A single frame line whose prefix starts no other line.
+        ["see this: at a.B.c(B.java:1)", "nothing else"],
+    ],
+)
+def test_prefix_detection_keeps_what_belongs_to_the_trace(lines: list[str]) -> None:
+    from sleuth.tools.stacktrace.prefixes import strip_common_prefix
+
+    assert strip_common_prefix(lines) == lines
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.text(max_size=120), max_size=30),
+    st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=20),
+)
+def test_prefix_detection_only_removes_a_leading_part_of_lines(lines: list[str], prefix: str) -> None:
+    from sleuth.tools.stacktrace.prefixes import strip_common_prefix
+
+    framed = [*lines, prefix + "    at f (/a.js:1:2)", prefix + "\tat a.B.c(B.java:1)"]
+    for source in (lines, framed):
+        result = strip_common_prefix(source)
+        assert len(result) == len(source)
+        assert all(line.endswith(out) for line, out in zip(source, result, strict=True))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.from_regex(r"\A[A-Za-z][\w.-]{0,12}(?: [\w.:-]{1,12})? ?[|>:\]] \Z"))
+def test_a_prefixed_trace_parses_as_the_unprefixed_one(prefix: str) -> None:
+    plain = parsed_labels("\n".join(_JAVA_TRACE))
+    assert parsed_labels("\n".join(prefix + line for line in _JAVA_TRACE)) == plain
+
+
+def test_truncated_dotnet_frames_and_trimmed_parameters() -> None:
+    text = (
+        "System.InvalidOperationException: failed\n"
+        "   at Acme.Db.Open(String connectionString, Boolean pool, Action`1 callb\n"
+        "   at System.Net.Sockets.Socket.ThrowException(SocketError , CancellationToken )\n"
+        "   Exception_EndOfInnerExceptionStack\n"
+    )
+    _, [exc] = parse_exceptions(text)
+    assert [f.function for f in exc.frames] == ["Acme.Db.Open", "System.Net.Sockets.Socket.ThrowException"]
+
+
+def test_visual_studio_exception_detail_and_unqualified_mono_type() -> None:
+    vs = (
+        "System.TypeInitializationException was unhandled\n  HResult=-2146233036\n"
+        "  Message=The type initializer threw.\n  StackTrace:\n       at Acme.Program.Main(String[] args)\n"
+    )
+    _, [exc] = parse_exceptions(vs)
+    assert (exc.type, exc.message, exc.frames[0].function) == (
+        "System.TypeInitializationException",
+        "The type initializer threw.",
+        "Acme.Program.Main",
+    )
+    mono = "NullReferenceException: gone\n  at Game.Update () [0x00000] in <filename unknown>:0 \n  at Game.Tick () [0x0] in <filename unknown>:0"
+    language, [exc] = parse_exceptions(mono)
+    assert (language, exc.type, [f.file for f in exc.frames]) == ("dotnet", "NullReferenceException", [None, None])
+
+
+def test_lambda_tagged_error_klog_observed_panic_and_split_ruby_frame() -> None:
+    _, [lam] = parse_exceptions("[ERROR] Runtime.ImportModuleError: no module 'x'\nTraceback (most recent call last)\n")
+    assert (lam.type, lam.message, lam.frames) == ("Runtime.ImportModuleError", "no module 'x'", [])
+    klog = (
+        'E0623 15:24:30.674204 1 runtime.go:78] Observed a panic: "boom" (runtime error: boom)\n'
+        "goroutine 5 [running]:\nmain.f()\n\t/src/app/main.go:10 +0x1d\n"
+    )
+    _, [panic] = parse_exceptions(klog)
+    assert (panic.type, panic.message, panic.frames[0].function) == (None, '"boom" (runtime error: boom)', "main.f")
+    wrapped = "NoMethodError (undefined method `x'):\n  app/controllers/base_contr\noller.rb:137:in `index'\n"
+    _, [rb] = parse_exceptions(wrapped)
+    assert [(f.file, f.line, f.function) for f in rb.frames] == [("app/controllers/base_controller.rb", 137, "index")]

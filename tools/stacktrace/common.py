@@ -5,57 +5,7 @@ import re
 from collections.abc import Iterator
 
 from sleuth.tools.log_excerpt import excerpt_text
-
-# Prefixes that log shippers put in front of every line; stripping them leaves the trace's own
-# indentation intact (exactly one separating space is removed).
-_LINE_PREFIXES = [
-    # RFC 3339 timestamps from docker / kubectl / Render (`2025-07-05T12:18:55.608069088Z `).
-    re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})? "),
-    # A raw GitHub Actions log numbers each line before its timestamp (`618284 2021-09-15T07:40:15Z `).
-    re.compile(r"^\d+ (?=\d{4}-\d{2}-\d{2}T\d{2}:)"),
-    # `grep -C` output over log files (`production.log-` context, `production.log:` match).
-    re.compile(r"^[\w./-]+\.log[-:]"),
-    # kubectl logs --prefix.
-    re.compile(r"^\[pod/[^\]]+\] "),
-    # docker compose (`web-1  | `, `api_1  | `).
-    re.compile(r"^[A-Za-z][\w.-]*[-_]\d+\s+\| "),
-    # docker compose with a container_name (`wekan-app  | `): two or more spaces before the bar.
-    re.compile(r"^[A-Za-z][\w.-]*\s{2,}\| "),
-    # Heroku's router/dyno tag after the timestamp (`app[web.1]: `).
-    re.compile(r"^(?:app|heroku)\[[\w.-]+\]: "),
-    # A Markdown quote of a pasted log (`> `), as issue comments quote each other.
-    re.compile(r"^> ?(?=\S|\s+\S)"),
-    # npm's own error log (`npm ERR! `) and Cloud Foundry (`<timestamp> [App/0]      ERR `).
-    re.compile(r"^npm ERR! "),
-    re.compile(r"^\S+ \[[\w/.-]+\]\s+(?:OUT|ERR) "),
-    # Dropwizard's `! ` before each exception line; Bukkit/Paper consoles (`[17:17:10 WARN]: `);
-    # Jenkins Timestamper (`02:32:52  `); GitHub Actions web-UI copies (`[443](https://…#step:5:444)`).
-    re.compile(r"^! "),
-    re.compile(r"^\[\d{2}:\d{2}:\d{2} [A-Z]+\]: "),
-    re.compile(r"^\d{2}:\d{2}:\d{2}  (?=\s*\S)"),
-    re.compile(r"^\[\d+\]\(https?://[^)\s]+\) ?"),
-    # pm2 logs (`0|user.ser | `, `PM2      | `).
-    re.compile(r"^(?:\d+\|[\w.@-]+|PM2)\s*\| "),
-    # journald / syslog (`Mar 03 12:00:00 host app[123]: `).
-    re.compile(r"^[A-Z][a-z]{2} [ \d]\d \d{2}:\d{2}:\d{2} \S+ [\w.@/-]+(?:\[\d+\])?: "),
-    # Android logcat, brief (`E/AndroidRuntime( 1234): `) and threadtime
-    # (`01-02 12:34:56.789  1234  1234 E AndroidRuntime: `).
-    re.compile(r"^[VDIWEF]/[\w.$-]+(?:\(\s*\d+\))?: "),
-    re.compile(r"^\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d+\s+\d+\s+\d+ [VDIWEF] [\w.$-]+\s*: "),
-    # CloudWatch / Lambda (`2024-01-01T00:00:00.000Z\t<request id>\tERROR\t`).
-    re.compile(r"^\d{4}-\d{2}-\d{2}T[\d:.]+Z\t[\w-]+\t[A-Z]+\t"),
-]
-_MAX_PREFIXES = 3  # shippers stack: compose in front of pm2 in front of the program's own line
-
-
-def strip_line_prefix(line: str) -> str:
-    """Remove the log-shipper prefixes in front of a line (stacked ones too)."""
-    for _ in range(_MAX_PREFIXES):
-        match = next((m for pattern in _LINE_PREFIXES if (m := pattern.match(line))), None)
-        if match is None:
-            break
-        line = line[match.end() :]
-    return line
+from sleuth.tools.stacktrace.prefixes import strip_common_prefix, strip_line_prefix
 
 
 def _json_strings(value: object) -> Iterator[str]:
@@ -138,8 +88,7 @@ def prepare_lines(text: str) -> list[str]:
             if decoded:
                 text = "\n".join(decoded)
     lines: list[str] = []
-    for raw in text.split("\n"):
-        line = strip_line_prefix(raw)
+    for line in strip_common_prefix([strip_line_prefix(raw) for raw in text.split("\n")]):
         decoded = _decode_json_line(line) if "{" in line and "\\n" in line else None
         if decoded is None and "\\n" in line:
             decoded = _unescape_line(line)

@@ -3,6 +3,7 @@
 import re
 
 from sleuth.models import ParsedException, StackFrame
+from sleuth.tools.stacktrace.libraries import DOTNET_LIBRARY_PREFIXES
 
 # "at", "in" and "line" as the runtime prints them in its UI language (en, ru, de, fr, es, zh, ja, pt,
 # pl, tr, cs, nl, sv, it, da/no, ko).
@@ -17,7 +18,8 @@ _FRAME = re.compile(
     # MSBuild-style location in front, as test runners print it (`C:\src\Tests.cs(60,0): at X()`).
     r"^\s*(?:(?P<pre_file>\S[^()]*?)\((?P<pre_line>\d+)(?:,\d+)?\): )?"
     rf"(?:{_AT_WORDS}) (?:\(wrapper [\w-]+\) )?(?P<func>{_FUNC})"
-    r"(?:\s?\((?P<params>[^()]*)\))?"
+    # A line cut at a terminal's right edge ends inside the parameter list.
+    r"(?:\s?\((?P<params>[^()]*)(?:\)|(?P<cut>$)))?"
     r"(?: \[0x[0-9a-fA-F]+\])?"
     rf"(?: (?:{_IN_WORDS}) (?P<loc>.+?)"
     rf"(?::(?:{_LINE_WORDS}) ?(?P<line>\d+)\.?|:(?P<mono_line>\d+))?)?"
@@ -28,15 +30,17 @@ _FRAME = re.compile(
 # symbols: `at X.Run (App.Core, Version=1.0.0.0, Culture=neutral, PublicKeyToken=null: D:\src\X.cs:352)`.
 _ASSEMBLY = re.compile(r"^[\w.]+, Version=[^:]*?(?:: (?P<file>.+):(?P<line>\d+))?$")
 # `Type name` pairs, or bare types as the Windows event log prints them (`Check(Int32)`).
+# Trimmed builds print the type without its name (`ThrowException(SocketError , CancellationToken )`).
 _PARAM = r"[\w.`\[\]<>,&*+]+(?: [\w@]+)?"
-_PARAMS = re.compile(rf"^(?:{_PARAM}(?:,\s?{_PARAM})*)?$")
+_PARAMS = re.compile(rf"^(?:{_PARAM}(?: ?,\s?{_PARAM})*)?$")
 # What makes a dotted name an exception type; Java's wrapper of a .NET exception on Android
 # (`android.runtime.JavaProxyThrowable`) counts too.
 _EXCEPTION_WORD = r"(?:Exception|Error|Throwable)"
 # `Type: message`, `Type (0x80004005): message`, a bare `Type:`, or xUnit's `Type : message`.
 _HEADER = re.compile(
     r"^\s*+(?:Unhandled [Ee]xception[.:] |(?:---> )+|.*\bException Info: )?(?:\(Inner Exception #\d+\) )?"
-    r"(?P<type>(?:[A-Za-z_][\w`]*\.)+[A-Za-z_][\w`]*)(?: \((?:0x[0-9A-Fa-f]+|-?\d+)\))?(?: ?:(?: (?P<msg>.*)|\s*))?$"
+    r"(?P<type>(?:[A-Za-z_][\w`]*\.)+[A-Za-z_][\w`]*|[A-Z]\w*Exception)"
+    r"(?: \((?:0x[0-9A-Fa-f]+|-?\d+)\))?(?: ?:(?: (?P<msg>.*)|\s*))?$"
 )
 # Unity's console: `Namespace.Type.Method (args) (at Assets/File.cs:67)` under `Type: message`.
 _UNITY_FRAME = re.compile(
@@ -48,47 +52,9 @@ _UNITY_HEADER = re.compile(r"^\s*(?P<type>[A-Za-z_]\w*(?:Exception|Error)): (?P<
 # type comes after them under `### Reason ###`.
 _APP_CENTER_FRAMES = re.compile(r"^\s*#+ Stacktrace #+\s*$")
 _APP_CENTER_REASON = re.compile(r"^\s*#+ Reason #+\s*$")
-_END_INNER = re.compile(r"^\s*--- End of inner exception stack trace ---\s*$")
-_LIBRARY_PREFIXES = (
-    "System.",
-    "Microsoft.",
-    "MySqlConnector.",
-    "MySql.",
-    "Npgsql.",
-    "Newtonsoft.",
-    "NUnit.",
-    "Xunit.",
-    "Castle.",
-    "Autofac.",
-    "Dapper.",
-    "Serilog.",
-    "NLog.",
-    "Polly.",
-    "StackExchange.",
-    "Grpc.",
-    "Google.",
-    "Amazon.",
-    "Azure.",
-    "Mono.",
-    "Oracle.",
-    "RestSharp.",
-    "AutoMapper.",
-    "MediatR.",
-    "FluentValidation.",
-    "Hangfire.",
-    "Quartz.",
-    "lambda_method",
-    "Interop.",
-    # Xamarin / .NET for iOS and Android platform bindings.
-    "UIKit.",
-    "Foundation.",
-    "ObjCRuntime.",
-    "CoreFoundation.",
-    "Android.",
-    "AndroidX.",
-    "Java.",
-    "Xamarin.",
-)
+# Trimmed runtimes print the resource key instead of its text.
+_END_INNER = re.compile(r"^\s*(?:--- End of inner exception stack trace ---|Exception_EndOfInnerExceptionStack)\s*$")
+_LIBRARY_PREFIXES = DOTNET_LIBRARY_PREFIXES
 
 
 def is_app_function(function: str) -> bool:
@@ -104,6 +70,10 @@ def _is_package_file(path: str) -> bool:
 def _frame(match: re.Match[str]) -> StackFrame | None:
     params, location = match["params"], match["loc"]
     line = match["line"] or match["mono_line"] or match["pre_line"]
+    if match["cut"] is not None:
+        if "." not in match["func"]:
+            return None  # prose (`at the (default …`), not a method cut off mid-line
+        params = params.rstrip().rstrip(",")
     assembly = _ASSEMBLY.match(params.strip()) if params else None
     if assembly:
         location, line = assembly["file"], assembly["line"]
@@ -251,7 +221,7 @@ def parse(lines: list[str]) -> list[ParsedException]:
         if line.strip() == "<---" or line.strip().startswith("--- End of stack trace"):
             continue
         header_line = _header_text(line)
-        header = _split_header(header_line) if header_line else []
+        header = _split_header(header_line) if header_line else _vs_detail(lines, index)
         if header:
             chain, header_at = header, index
             exceptions.extend(chain)
@@ -262,6 +232,18 @@ def parse(lines: list[str]) -> list[ParsedException]:
 
 
 _MAX_MESSAGE_LINES = 12
+# Visual Studio's "Copy exception detail": `System.X was unhandled`, then `Message=…` among property lines.
+_VS_HEADER = re.compile(r"^\s*(?P<type>(?:[A-Za-z_]\w*\.)+\w*Exception) was unhandled(?: by user code)?\s*$")
+_VS_MESSAGE = re.compile(r"^\s*Message=(?P<msg>.*)$")
+
+
+def _vs_detail(lines: list[str], index: int) -> list[ParsedException]:
+    match = _VS_HEADER.match(lines[index])
+    if match is None:
+        return []
+    found = (_VS_MESSAGE.match(text) for text in lines[index + 1 : index + 1 + _MAX_MESSAGE_LINES])
+    message = next((m["msg"].strip() for m in found if m), None)
+    return [ParsedException(type=match["type"], message=message or None, language="dotnet")]
 
 
 def _continues_message(chain: list[ParsedException], lines_since_header: int) -> bool:

@@ -109,11 +109,27 @@ def parse(lines: list[str]) -> list[ParsedException]:
             frames = _frames(lines, index + 1)
             if not frames and header is None:
                 continue
+            if header is None and (observed := _observed_panic(lines, index)):
+                return [ParsedException(message=observed, frames=frames, language="go")]
             return [_exception(header, frames)]
     if header is not None:
         # No block header at all (a mangled copy): frames may follow the panic lines directly.
         return [_exception(header, _frames(lines, _after_header(lines, header_index + 1)))]
     return []
+
+
+# Kubernetes' HandleCrash logs the recovered value through klog, without the runtime's `panic: `
+# (`E0623 15:24:30.674204 1 runtime.go:78] Observed a panic: "…" (runtime error: …)`).
+_OBSERVED = re.compile(r"\bObserved an? panic: (?P<msg>.+?)\s*$")
+
+
+def _observed_panic(lines: list[str], index: int) -> str | None:
+    """The value of a panic logged by a recover handler on the line above the goroutine header."""
+    back = index - 1
+    while back >= 0 and not lines[back].strip():
+        back -= 1
+    match = _OBSERVED.search(lines[back]) if back >= 0 and len(lines[back]) < 10_000 else None
+    return match["msg"] if match else None
 
 
 def _exception(header: re.Match[str] | None, frames: list[StackFrame]) -> ParsedException:

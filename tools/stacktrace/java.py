@@ -6,13 +6,15 @@ import json
 import re
 
 from sleuth.models import ParsedException, StackFrame
+from sleuth.tools.stacktrace.libraries import JVM_LIBRARY_PREFIXES
 
 _FUNC = r"[\w$.<>/@-]+?"
 # `at pkg.Class.method(File.java:12)`, optionally quoted as one JSON array item (AWS Lambda's
 # `"stackTrace": ["pkg.Class.method(File.java:12)", …]` has no `at`), with logback's packaging
-# suffix (`~[app.jar:1.2]`). A line cut off inside the parentheses still names a frame.
+# suffix (`~[app.jar:1.2]`) or GlassFish's record terminator (`|#]`). A line cut off inside the
+# parentheses still names a frame.
 _FRAME = re.compile(
-    rf"^\s*(?:at\s+(?P<func>{_FUNC})\s?\((?P<loc>[^()]*)(?:\)\s*(?:~?\[[^\]]*\])?\s*|(?P<cut>)$)"
+    rf"^\s*(?:at\s+(?P<func>{_FUNC})\s?\((?P<loc>[^()]*)(?:\)\s*(?:~?\[[^\]]*\])?(?:\|#\])?\s*|(?P<cut>)$)"
     rf"|\"(?:at\s+)?(?P<qfunc>{_FUNC})\((?P<qloc>[^()]*)\)\",?\s*)$"
 )
 # JVM locations: `File.java:12`, `File.kt`, `WorkflowScript:140`, `C:\…\build.gradle:3`, or a marker.
@@ -39,6 +41,12 @@ _MARKED_LINE = re.compile(rf"^\s*(?:{_MARKED})")
 _QUOTED_HEADER = re.compile(
     r"['\"](?P<type>(?:[a-z_$][\w$]*\.)+[A-Z][\w$]*(?:Exception|Error|Throwable)):\s?(?P<msg>.*)$"
 )
+# A log line (with a level) whose message is the header (`2019-08-04 17:45:40,711 ERROR [x] [main] java.net.X: msg`).
+_LOG_LEVEL = re.compile(r"\b(?:ERROR|WARN|WARNING|SEVERE|FATAL|CRITICAL)\b")
+_LOGGED_HEADER = re.compile(
+    r"(?<=[\s\]|:])(?P<type>(?:[a-z_$][\w$]*\.)+[A-Z][\w$]*(?:Exception|Error|Throwable))(?::\s?(?P<msg>.*))?$"
+)
+_MAX_LOG_LINE = 4000
 # Bugsnag: `**java.lang.RuntimeException** in **StartActivity**`, the message on the next line.
 _BOLD_HEADER = re.compile(rf"^\s*\*\*(?P<type>{_TYPE})\*\* in \*\*[^*]*\*\*\s*$")
 # Gradle's console summary of a failed test: `    junit.framework.AssertionFailedError at Foo.java:43`.
@@ -57,6 +65,8 @@ _JVM_PREFIX = re.compile(
     r"|\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d+\s+\d+-\d+\s+[\w.$-]+\s+[\w.:$-]+\s+[VDIWEF]\s\s"
     r"|\[(?:ERROR|WARNING|WARN|INFO|DEBUG)\] )"
 )
+# GlassFish/Payara's uniform log format opens a record with `[#|date|LEVEL|product|logger|key=v;|`.
+_ULF_OPENER = re.compile(r"^\[#\|\d{4}-[^|]*\|[A-Z]+\|(?:[^|]*\|){2,3}\s*$")
 # Markers inside a trace that stand for frames but are none; like `... 3 more` they do not end it.
 _MARKER = re.compile(r"^\s*(?:\.\.\. \d+ (?:more|common frames omitted)|\(Coroutine boundary\))\s*$")
 # A module or class-loader prefix (`java.base/`, `java.base@11.0.2/`, `app//`) but not the
@@ -72,67 +82,7 @@ _HTML_ENTITY = re.compile(r"&(?:quot|lt|gt|amp|#\d+);")
 _LOOKBACK = 6  # lines between a header and its first frame (wrapped or multi-line messages)
 _ORPHAN_REACH = 12  # how far below a frameless header its frames may still start
 
-LIBRARY_PREFIXES = (
-    "java.",
-    "javax.",
-    "jdk.",
-    "sun.",
-    "com.sun.",
-    "android.",
-    "androidx.",
-    "com.android.internal.",
-    "dalvik.",
-    "kotlin.",
-    "kotlinx.",
-    "org.springframework.",
-    "org.apache.",
-    "com.opensymphony.",
-    "org.eclipse.",
-    "retrofit2.",
-    "okhttp3.",
-    "okio.",
-    "com.google.",
-    "io.netty.",
-    "org.hibernate.",
-    "com.fasterxml.",
-    "org.junit.",
-    "junit.",
-    "org.gradle.",
-    "scala.",
-    "akka.",
-    "io.reactivex.",
-    "reactor.",
-    "org.slf4j.",
-    "ch.qos.",
-    "org.jboss.",
-    "com.mysql.",
-    "org.postgresql.",
-    "groovy.",
-    "org.codehaus.",
-    "io.grpc.",
-    "com.zaxxer.",
-    "feign.",
-    "io.micrometer.",
-    "io.undertow.",
-    "org.glassfish.",
-    "org.mockito.",
-    "net.bytebuddy.",
-    "com.squareup.",
-    "org.aspectj.",
-    "io.vertx.",
-    "io.quarkus.",
-    "org.h2.",
-    "io.micronaut.",
-    "org.opentest4j.",
-    "org.testcontainers.",
-    "org.bukkit.",
-    "net.minecraft.",
-    # Jenkins: plugins, Kohsuke's libraries (groovy-sandbox, stapler) and the CPS transform marker.
-    "org.jenkinsci.plugins.",
-    "org.kohsuke.",
-    "com.cloudbees.groovy.cps.",
-    "___cps.",
-)
+LIBRARY_PREFIXES = JVM_LIBRARY_PREFIXES
 
 
 def is_app_function(function: str | None) -> bool:
@@ -147,6 +97,8 @@ def _prepare(lines: list[str]) -> list[str]:
         if _HTML_ENTITY.search(line):  # issue trackers that stored the HTML (`&quot;main&quot;`)
             line = html.unescape(line)
         line = _JVM_PREFIX.sub("", line)
+        if _ULF_OPENER.match(line):
+            continue  # GlassFish logs each frame as its own record: the record's opener is no break
         if _ESCAPED_FRAME.search(line):
             line = re.sub(r"\\[nt'\"\\]", lambda m: _ESCAPES[m.group()], line)
         for part in line.split("\n"):
@@ -159,6 +111,8 @@ def _prepare(lines: list[str]) -> list[str]:
     for line in out:
         if joined and re.match(r"^\s*at\s+[\w$.<>/@-]+$", joined[-1]) and _frame(joined[-1] + line.strip()):
             joined[-1] += line.strip()
+        elif joined and re.match(r"^\s*at\s*$", joined[-1]) and _frame(joined[-1].rstrip() + " " + line.strip()):
+            joined[-1] = joined[-1].rstrip() + " " + line.strip()  # `at` alone, the frame on the next line
         else:
             joined.append(line)
     return joined
@@ -205,6 +159,9 @@ def _header(lines: list[str], index: int) -> ParsedException | None:
                 break
         return _exception(match["type"], message)
     if match := _QUOTED_HEADER.search(line):
+        return _exception(match["type"], match["msg"])
+    level = _LOG_LEVEL.search(line) if len(line) <= _MAX_LOG_LINE else None
+    if level and (match := _LOGGED_HEADER.search(line, level.end())):
         return _exception(match["type"], match["msg"])
     return None
 

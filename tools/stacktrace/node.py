@@ -44,6 +44,15 @@ _VENDORED = re.compile(
     r"(?:^|[/\\])(?:bower_components|jspm_packages|vendor)[/\\]"
     r"|(?:^|[/\\])(?P<pkg>[\w.-]+)[/\\]dist[/\\](?:[^?#]*[/\\])?(?P=pkg)(?:[.-][\w.-]*)?\.[cm]?js\b"
 )
+# Electron's own code ships in `electron.asar` (the app's code sits in `app.asar`, which is the program).
+_RUNTIME_ARCHIVE = re.compile(r"(?:^|[/\\])electron\.asar[/\\]|^electron/js2c/")
+# A browser page's copy of a well-known library, named after it (`jquery.min.js`, `jquery.mark.min.js`,
+# `react-dom.production.min.js`), possibly behind Chrome's script id (`VM11532 jquery.min.js`).
+_LIBRARY_BUNDLE = re.compile(
+    r"^(?:VM\d+ )?(?:jquery|react-dom|react|vue|angular|lodash|underscore|backbone|bootstrap|moment|d3|zone"
+    r"|three|socket\.io|axios|rxjs|ember|knockout|mootools)(?:[.-][\w.-]*)?\.js(?:\?\S*)?$",
+    re.IGNORECASE,
+)
 _CORE_MODULES = {
     "assert",
     "buffer",
@@ -94,7 +103,9 @@ def is_app_file(path: str | None) -> bool:
         return False  # ext: is Deno's runtime
     if re.search(r"@v?\d+\.\d+[^/]*/", path):
         return False  # a versioned package URL (https://deno.land/std@0.179.0/…, esm.sh, unpkg)
-    if _VENDORED.search(path):
+    if _VENDORED.search(path) or _RUNTIME_ARCHIVE.search(path):
+        return False
+    if _LIBRARY_BUNDLE.match(re.split(r"[/\\]", path)[-1]):
         return False
     if "/" not in path and "\\" not in path and path.endswith(".js"):
         return path[: -len(".js")] not in _CORE_MODULES
@@ -124,7 +135,9 @@ def _frame(rest: str) -> StackFrame | None:
     if function is not None and location == _NATIVE_CODE:
         return StackFrame(file=location, function=function, in_app=False)
     if function is not None and _BUILTIN_LOCATION.match(location):
-        return StackFrame(function=function, in_app=False)
+        # `<anonymous>` is printed where the file goes, so it is kept as the file; `native` and
+        # `index N` name no file.
+        return StackFrame(file=location if location == "<anonymous>" else None, function=function, in_app=False)
     return None
 
 

@@ -27,12 +27,13 @@ _FRAME = re.compile(r'^\s*File "(?P<file>[^"]+)", line (?P<line>\d+)(?:, in (?P<
 _EXCEPTION = re.compile(r"^(?P<type>[A-Za-z_][\w.]*)(?P<colon> ?:(?: (?P<msg>.*)|\s*))?$")
 # Names that can only be an exception class, for lines found away from a traceback's end.
 _EXCEPTION_NAME = re.compile(r"(?:^|\.)[A-Z]\w*(?:Error|Exception|Warning|Exit|Interrupt|Iteration|Group)$")
-_STDLIB = re.compile(r"[/\\]lib[/\\]python\d+(?:\.\d+)?[/\\]|[/\\]Python\d+[/\\]Lib[/\\]", re.I)
+_STDLIB = re.compile(r"[/\\]lib(?:64)?[/\\]python\d+(?:\.\d+)?[/\\]|[/\\]Python\d+[/\\]Lib[/\\]", re.I)
 _THIRD_PARTY = re.compile(r"[/\\](?:site|dist)-packages[/\\]")
 # A console-script shim in an environment's bin/ (virtualenv, conda, pipx, ~/.local); the system's
-# own bin directories hold the distribution's programs (`/usr/bin/journalctl`), which are the app.
+# own bin directories hold the distribution's programs (`/usr/bin/journalctl`), which are the app;
+# `/usr/local/bin` is where pip puts console scripts outside an environment (Docker images).
 _SCRIPT_SHIM = re.compile(r"[/\\]bin[/\\][^/\\.]+$")
-_SYSTEM_BIN = re.compile(r"^/(?:usr/(?:local/)?)?s?bin/[^/]+$")
+_SYSTEM_BIN = re.compile(r"^/(?:usr/)?s?bin/[^/]+$")
 # ExceptionGroup output draws boxes: `| ` in front of every line of a sub-exception, `+-+---- 1 ----`
 # separators before each one, and `+ ` in front of the group's own header.
 _BOX_GUTTER = re.compile(r"^\s*\|(?: |$)")
@@ -189,15 +190,26 @@ def _parse_tracebacks(lines: list[str]) -> list[tuple[int, ParsedException]]:
             # debugger page print it above the traceback instead.
             exceptions.append((start, _exception(_exception_above(lines, start, consumed), frames)))
             consumed = index + 1
+        elif not ended and header and (above := _exception_above(lines, start, consumed, tagged_only=True)):
+            # AWS Lambda prints `[ERROR] Type: message` and then the traceback, here without frames.
+            exceptions.append((start, _exception(above, [])))
+            consumed = index + 1
         index += 1
     return exceptions
 
 
-def _exception_above(lines: list[str], start: int, consumed: int) -> re.Match[str] | None:
+# AWS Lambda's Python runtime tags the exception line it prints above the traceback.
+_LAMBDA_TAG = re.compile(r"^\s*\[ERROR\] ")
+
+
+def _exception_above(lines: list[str], start: int, consumed: int, tagged_only: bool = False) -> re.Match[str] | None:
     for back in range(start - 1, max(start - _LOOK_ABOVE, consumed) - 1, -1):
         if _FRAME.match(lines[back]) or _header(lines[back]):
             break
-        match = _exception_line(lines[back], strict=True)
+        tag = _LAMBDA_TAG.match(lines[back])
+        if tagged_only and not tag:
+            continue
+        match = _exception_line(lines[back][tag.end() :] if tag else lines[back], strict=True)
         if match and match["colon"]:
             return match
     return None

@@ -5,11 +5,14 @@ import re
 from collections import Counter
 
 from sleuth.models import ParsedException, StackFrame
+from sleuth.tools.stacktrace.libraries import RUBY_LIBRARY_PATH
+from sleuth.tools.stacktrace.prefixes import RUBY_PREFIXES
 
 _LOCATION = r"(?P<file>(?:[A-Za-z]:)?[^:\s][^:]*?):(?P<line>\d+)(?::in [`'](?P<func>.*?)')?"
 _FIRST = re.compile(rf"^{_LOCATION}: (?P<rest>.*)$")
 _FROM = re.compile(rf"^\s*(?:\d+: )?from {_LOCATION}\s*$")
-_BARE = re.compile(rf"^\s*{_LOCATION}\s*$")
+# `at X (…) in <filename unknown>:0` is a Mono frame, not a bare Ruby location.
+_BARE = re.compile(rf"^\s*(?!at\s){_LOCATION}\s*$")
 # JRuby 1.x: right-aligned `  label at file:line`, no quotes.
 _JRUBY = re.compile(r"^\s*(?P<func>[^\s`']\S*) at (?P<file>(?:[A-Za-z]:)?[^:\s][^:]*?):(?P<line>\d+)\s*$")
 # Ruby elides the middle of very deep backtraces: `	 ... 7 levels...`.
@@ -39,7 +42,8 @@ _RSPEC_COMMENT = re.compile(r"^\s*#(?: (?P<text>.*))?$")
 _RAKE_ABORTED = re.compile(r"^\s*rake aborted!\s*$")
 _TYPED_MESSAGE = re.compile(rf"^(?P<type>{_TYPE}): (?P<msg>.*)$")
 _RSPEC_TYPE = re.compile(rf"^(?P<type>{_TYPE}):$")
-# RubyGems reports a failed command without a backtrace: the class ends the header, the message follows.
+# RubyGems reports a failed command with the class ending the header, the message (and with --backtrace
+# bare frames) under it.
 _GEM_ERROR = re.compile(rf"^ERROR:\s+While executing gem .*\((?P<type>{_TYPE})\)\s*$")
 _TRACEBACK = re.compile(r"^Traceback \(most recent call last\):\s*$")
 # A shell prompt in front of stderr that a background job printed (`host:dir user$ `, `~/app [main] $ `).
@@ -47,34 +51,13 @@ _PROMPT = re.compile(r"^[\w.@~:/\[\]-]+(?: [\w.@~:/\[\]-]+)*\s?[$#%] (?=\S)")
 # Lines that may sit between a separately pasted message line and its bare frames.
 _LABEL = re.compile(r"^\s*(?:`{3}\w*|[\w ]{1,30}:)?\s*$")
 _MAX_LOOKBACK = 4
-_LIBRARY = re.compile(
-    r"[/\\]gems[/\\]|[/\\]\.gem[/\\]ruby[/\\][^/\\]+[/\\]bin[/\\]|"
-    r"[/\\]lib[/\\]ruby[/\\]\d+\.\d+\.\d+[/\\]|^<internal:|"
-    # RubyGems installs executables' binstubs into the system bin directories; site_ruby and macOS's
-    # /Library/Ruby hold RubyGems itself; vendor_ruby holds Debian-packaged libraries.
-    r"^/usr/(?:local/)?bin/|[/\\](?:site|vendor)_ruby[/\\]|^/Library/Ruby/|"
-    # A Ruby installation's own bin/ and lib/ (`C:/Ruby25-x64/`, `E:\jruby-1.6.1\`, `~/.rubies/ruby-3.2.0/`,
-    # `~/.rbenv/versions/3.1.2/`), and JRuby's Java core.
-    r"(?i:(?:^|[/\\])j?ruby[-_]?\d[\w.-]*[/\\](?:bin|lib)[/\\])|"
-    r"[/\\]\.rbenv[/\\]versions[/\\][^/\\]+[/\\]bin[/\\]|^org/jruby/|"
-    # Rails' full trace names a gem by name and version instead of its path: `actionpack (7.0.4) lib/…`.
-    r"^[\w.-]+ \(\d[\w.]*\) "
-)
-# Private log prefixes (common.py strips the shippers'): Ruby's Logger (`E, [2023-01-01T10:00:00.1 #12]
-# ERROR -- : `), Rails tagged logging's request ids (`[3f1c-…] `), Sidekiq and Passenger.
-_RUBY_PREFIXES = [
-    re.compile(r"^[DIWEFA], \[[^\]]*#\d+\]\s+[A-Z]+ -- [^:]*: ?"),
-    re.compile(r"^(?:\[[\w.:-]{6,64}\] )+"),
-    re.compile(r"^(?:\d+ TID-\S+(?: \S+)*?|pid=\d+ tid=\S+(?: \w+=\S+)*) (?:DEBUG|INFO|WARN|ERROR|FATAL): "),
-    re.compile(r"^App \d+ (?:output|stdout|stderr): "),
-]
 _ANSI = re.compile(r"\x1b\[[\d;]*[A-Za-z]")
 _MIN_WRAP_WIDTH = 60
 
 
 def is_app_file(path: str) -> bool:
     """Tell application files from gems, binstubs, the Ruby installation and its standard library."""
-    return not _LIBRARY.search(path)
+    return not RUBY_LIBRARY_PATH.search(path)
 
 
 def _frame(match: re.Match[str]) -> StackFrame:
@@ -108,7 +91,7 @@ def _starts_header(line: str) -> bool:
 
 def _strip_prefix(line: str) -> str:
     line = _ANSI.sub("", line)
-    for pattern in _RUBY_PREFIXES:
+    for pattern in RUBY_PREFIXES:
         line = pattern.sub("", line, count=1)
     return line
 
@@ -141,9 +124,30 @@ def _unwrap(lines: list[str]) -> list[str]:
     return out
 
 
+_PATH_START = re.compile(r"^\s*[^\s:]*[/\\][^\s]*$")
+
+
+def _join_split_frames(lines: list[str]) -> list[str]:
+    """Join a frame line broken in two where the wrap widths differ (a log shipper's prefix in front of
+    the first half only): a path-like line that is no frame, and makes one with the next line."""
+    out: list[str] = []
+    for line in lines:
+        previous = out[-1] if out else ""
+        if previous and line.strip() and _PATH_START.match(previous) and not _is_frame(previous):
+            for joined in (previous + line.strip(), previous + " " + line.strip()):
+                if _BARE.match(joined) or _FROM.match(joined):
+                    out[-1] = joined
+                    break
+            else:
+                out.append(line)
+            continue
+        out.append(line)
+    return out
+
+
 def parse(lines: list[str]) -> list[ParsedException]:
     """Parse every Ruby backtrace found in the lines."""
-    lines = _unwrap([_strip_prefix(line) for line in lines])
+    lines = _join_split_frames(_unwrap([_strip_prefix(line) for line in lines]))
     exceptions: list[ParsedException] = []
     index = 0
     while index < len(lines):
@@ -345,8 +349,10 @@ def _parse_gem(lines: list[str], index: int, out: list[ParsedException]) -> int 
         return None
     after = index + 1
     message = lines[after].strip() if after < len(lines) and lines[after].strip() else None
-    out.append(_exception(match["type"], message, []))
-    return after + 1 if message else after
+    after = after + 1 if message else after
+    frames, end = _collect(lines, after, _BARE)  # `gem … --backtrace` prints bare frames under it
+    out.append(_exception(match["type"], message, frames))
+    return end
 
 
 def _parse_typed(lines: list[str], index: int, out: list[ParsedException]) -> int | None:
