@@ -23,11 +23,17 @@ from sleuth.errors import SleuthError
 from sleuth.models import Approval, Report
 
 
+def _configured() -> Settings:
+    from sleuth.config import load_settings
+
+    return load_settings()
+
+
 @dataclass
 class ChatContext:
     """The chat's run descriptors: its settings (and, in-process only, a model for `ask`)."""
 
-    settings: Settings = field(default_factory=Settings)
+    settings: Settings = field(default_factory=lambda: _configured())
     llm: Any = None
 
     def __post_init__(self) -> None:
@@ -39,6 +45,20 @@ class ChatContext:
 
 
 Ctx = Runtime[ChatContext]
+
+
+def _context(runtime: Ctx) -> ChatContext:
+    """The run's context; a server run must pass one (`context={}` at least) so its resources live per run."""
+    if runtime.context is None:
+        raise SleuthError("this run has no context", hint="pass context={} (or settings) with the run")
+    return runtime.context
+
+
+def _report(state: ChatState) -> Report:
+    """The session's report (a mapping when a server's serializer handed it back as JSON)."""
+    report = state.get("report")
+    assert report is not None
+    return report if isinstance(report, Report) else Report.model_validate(report)
 
 
 def _turn(command: str, reply: str) -> ChatUpdate:
@@ -57,7 +77,7 @@ def investigate_node(state: ChatState, runtime: Ctx) -> ChatUpdate:
     from sleuth.graphs.investigation import build_graph
     from sleuth.redact import scrub_model
 
-    settings = runtime.context.settings
+    settings = _context(runtime).settings
     inputs = {k: state[k] for k in ("incident", "repo", "branch", "deploys", "window_days", "notes") if k in state}
     context = InvestigationContext(settings=settings)
     try:
@@ -105,10 +125,9 @@ def _answer(report: Report, line: str, state: ChatState, context: ChatContext) -
 def answer_node(state: ChatState, runtime: Ctx) -> ChatUpdate:
     """Answer a command from the report; a bad command gets one helpful line, and the session goes on."""
     line = state.get("command", "")
-    report = state["report"]
-    assert report is not None
+    report = _report(state)
     try:
-        reply = _answer(report, line, state, runtime.context)
+        reply = _answer(report, line, state, _context(runtime))
     except SleuthError as exc:
         reply = f"error: {exc}"
     update = _turn(line, reply)
@@ -146,8 +165,7 @@ def _publish(report: Report, approval: Approval, settings: Settings) -> str:
 def approve_node(state: ChatState, runtime: Ctx) -> ChatUpdate:
     """Refuse what cannot be approved; else ask for a key (interrupt), check its role, then write the fix."""
     line = state.get("command", "approve")
-    report = state["report"]
-    assert report is not None
+    report = _report(state)
     override = "--override" in line.split()
     if report.fix is None or not report.fix.diff.strip():
         return _turn(line, "error: there is no fix to approve (this investigation drafted none)")
@@ -159,7 +177,7 @@ def approve_node(state: ChatState, runtime: Ctx) -> ChatUpdate:
     if not report.fix.validated and not override:
         return _turn(line, f"error: the fix was not validated ({report.fix.validation_summary}); `approve --override`")
     answer = interrupt({"approve": report.investigation_id, "validated": report.fix.validated, "override": override})
-    settings = runtime.context.settings
+    settings = _context(runtime).settings
     try:
         from sleuth.auth import require_approver
 

@@ -87,11 +87,18 @@ class RunResources:
                 index.close()
 
 
+def _configured() -> Settings:
+    from sleuth.config import load_settings
+
+    return load_settings()
+
+
 @dataclass
 class InvestigationContext:
     """Descriptors of one investigation's run: settings, index use, limits (and in-process overrides)."""
 
-    settings: Settings = field(default_factory=Settings)
+    settings: Settings = field(default_factory=lambda: _configured())
+    """Default: the configured settings (user and project files, environment), as a server run gets them."""
     use_index: bool | None = None
     """None: use the change index when the repository is in it; True: require it; False: read git."""
     max_read_rounds: int = 2

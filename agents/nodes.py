@@ -18,6 +18,7 @@ from sleuth.agents.hypothesize import (
     promote_reproduced,
     rerank_by_reading,
 )
+from sleuth.agents.intake import deploy_records, intake_incident
 from sleuth.agents.llm_rerank import TOP_K, llm_rerank
 from sleuth.agents.locate import locate
 from sleuth.agents.plan import plan
@@ -26,6 +27,7 @@ from sleuth.agents.report import build_report
 from sleuth.agents.search_changes import search_changes
 from sleuth.agents.state import InvestigationState, InvestigationUpdate
 from sleuth.errors import SleuthError
+from sleuth.models import Incident
 from sleuth.tools.code_host import Mirror
 from sleuth.tools.sandbox import Sandbox
 from sleuth.tools.test_runner import TestCommand, detect_test_command, from_configured
@@ -33,6 +35,13 @@ from sleuth.tools.test_runner import TestCommand, detect_test_command, from_conf
 State = InvestigationState
 Update = InvestigationUpdate
 Ctx = Runtime[InvestigationContext]
+
+
+def _context(runtime: Ctx) -> InvestigationContext:
+    """The run's context; a server run must pass one (`context={}` at least) so its resources live per run."""
+    if runtime.context is None:
+        raise SleuthError("this run has no context", hint="pass context={} (or settings) with the run")
+    return runtime.context
 
 
 def _progress(node: str, message: str) -> None:
@@ -44,27 +53,33 @@ def _timed(name: str, started: float) -> dict[str, dict[str, float]]:
 
 
 def _mirror(state: State, runtime: Ctx) -> Mirror:
-    return runtime.context.resources.mirror(runtime.context, state["repo"] or "")
+    return _context(runtime).resources.mirror(_context(runtime), state["repo"] or "")
 
 
 def _workspace(state: State, runtime: Ctx) -> Sandbox:
     """The workspace clone at the state's ref: cloned here if this process has none yet (a resumed run)."""
-    return runtime.context.resources.workspace(runtime.context, state["repo"] or "", state["ref"])
+    return _context(runtime).resources.workspace(_context(runtime), state["repo"] or "", state["ref"])
 
 
 def plan_node(state: State, runtime: Ctx) -> Update:
     """Parse the incident: exceptions, frames, failing tests, error class, first error time."""
     started = time.monotonic()
-    signals = plan(state["incident"])
+    update: Update = {}
+    incident = state["incident"]
+    if not isinstance(incident, Incident):  # JSON input (LangGraph Server, MCP): take it in here
+        incident, intake_notes = intake_incident(incident, _context(runtime).settings.secrets())
+        update |= {"incident": incident, "deploys": deploy_records(state.get("deploys", []))}
+        update["notes"] = intake_notes
+    signals = plan(incident)
     frames = sum(len(e.frames) for e in signals.exceptions)
     _progress(
         "plan",
         f"{len(signals.exceptions)} exception(s), {frames} frame(s), {signals.language or 'no'} trace;"
         f" class {signals.error_class}",
     )
-    update: Update = {"signals": signals, "read_round": 0, **_timed("plan", started)}
+    update |= {"signals": signals, "read_round": 0, **_timed("plan", started)}
     if signals.notes:
-        update["notes"] = list(signals.notes)
+        update["notes"] = [*update.get("notes", []), *signals.notes]
     return update
 
 
@@ -72,7 +87,7 @@ def locate_code_node(state: State, runtime: Ctx) -> Update:
     """Choose the repository (mirror it, bring its index up to date) and pin the code that was running."""
     started = time.monotonic()
     located = locate(
-        runtime.context,
+        _context(runtime),
         state.get("repo"),
         state["incident"],
         state["signals"],
@@ -95,7 +110,7 @@ def locate_code_node(state: State, runtime: Ctx) -> Update:
 def search_changes_node(state: State, runtime: Ctx) -> Update:
     """Rank the changes of the window."""
     started = time.monotonic()
-    context = runtime.context
+    context = _context(runtime)
     host = _mirror(state, runtime)
     weights = fusion_weights(context.settings.ranking_weights)
     result = search_changes(
@@ -162,7 +177,7 @@ def hypothesize_node(state: State, runtime: Ctx) -> Update:
     started = time.monotonic()
     evidence = state.get("evidence", [])
     candidates = rerank_by_reading(
-        state["candidates"], evidence, fusion_weights(runtime.context.settings.ranking_weights)
+        state["candidates"], evidence, fusion_weights(_context(runtime).settings.ranking_weights)
     )
     hypotheses = hypothesize(candidates, state["signals"], evidence)
     if state.get("history_cut"):
@@ -174,7 +189,7 @@ def hypothesize_node(state: State, runtime: Ctx) -> Update:
 
 
 def _test_command(state: State, runtime: Ctx) -> TestCommand | None:
-    service = runtime.context.settings.service_settings(state["incident"].service)
+    service = _context(runtime).settings.service_settings(state["incident"].service)
     configured = service.test_command if service else None
     return from_configured(configured) if configured else detect_test_command(_workspace(state, runtime))
 
@@ -184,7 +199,7 @@ def route_after_hypothesize(
 ) -> Literal["clone_and_read", "confirm_culprit", "draft_fix", "report"]:
     """Read more when the leading hypothesis is weak and rounds remain; else confirm, fix or report."""
     top = state["hypotheses"][0]
-    if top.confidence < LOW_CONFIDENCE and state["read_round"] < runtime.context.max_read_rounds:
+    if top.confidence < LOW_CONFIDENCE and state["read_round"] < _context(runtime).max_read_rounds:
         return "clone_and_read"
     if not top.culprit_sha:
         return "report"
@@ -221,7 +236,7 @@ def confirm_culprit_node(state: State, runtime: Ctx) -> Update:
 def draft_fix_node(state: State, runtime: Ctx) -> Update:
     """Revert the culprit's faulty hunks in the workspace and run the tests before and after."""
     started = time.monotonic()
-    context = runtime.context
+    context = _context(runtime)
     top = state["hypotheses"][0]
     command = _test_command(state, runtime)
     culprit_sha = top.culprit_sha or ""
@@ -241,7 +256,7 @@ def draft_fix_node(state: State, runtime: Ctx) -> Update:
 
 def report_node(state: State, runtime: Ctx) -> Update:
     """Assemble the report, and release the workspace: the run is over."""
-    runtime.context.resources.close()
+    _context(runtime).resources.close()
     report = build_report(state)
     _progress("report", report.verdict)
     return {"report": report}

@@ -17,3 +17,8 @@ def build_chat_graph(checkpointer=None):
     graph.add_edge("answer", END)
     graph.add_edge("approve", END)
     return graph.compile(checkpointer=checkpointer, name="chat")
+
+
+def make_graph():
+    """The chat graph for LangGraph Server (`langgraph.json`): one run per turn on a thread."""
+    return build_chat_graph()

@@ -46,3 +46,11 @@ def build_graph(checkpointer=None, *, interrupt_before=None):
     graph.add_edge("draft_fix", "report")
     graph.add_edge("report", END)
     return graph.compile(checkpointer=checkpointer, interrupt_before=interrupt_before, name="investigation")
+
+
+def make_graph():
+    """The investigation graph for LangGraph Server (`langgraph.json`): the server brings its own checkpointer.
+
+    Run input is JSON (an incident object, a repo path, deploys); the context may carry settings.
+    """
+    return build_graph()

@@ -80,11 +80,9 @@ def investigation_input(
     settings: Settings,
 ) -> dict[str, Any]:
     """The graph's input: the incident parsed, cut to its excerpt and redacted; branch and window from settings."""
-    from sleuth.inputs import parse_incident
+    from sleuth.agents.intake import intake_incident
 
-    if not isinstance(incident, Incident):
-        incident = parse_incident(incident)
-    incident, notes = _intake(incident, settings.secrets())
+    incident, notes = intake_incident(incident, settings.secrets())
     service = settings.service_settings(incident.service)
     return {
         "incident": incident,
@@ -143,20 +141,3 @@ def resume_investigation(
 
     context = InvestigationContext(settings=settings or load_settings(), use_index=use_index)
     return stream_investigation(None, context, on_progress, checkpointer=checkpointer, thread_id=thread_id)
-
-
-def _intake(incident: Incident, secrets: list[Any]) -> tuple[Incident, list[str]]:
-    """The incident the graph holds: a huge log as its excerpt, and no secret (by value, keyword or shape).
-
-    Redacted here, a token an engineer pasted with the logs reaches no state, checkpoint or report.
-    """
-    from sleuth.redact import redact
-    from sleuth.tools.log_excerpt import excerpt_text
-
-    logs = excerpt_text(incident.logs)
-    update = {
-        "title": redact(incident.title, secrets),
-        "description": redact(incident.description, secrets),
-        "logs": redact(logs.text, secrets),
-    }
-    return incident.model_copy(update=update), [note] if (note := logs.note()) else []
