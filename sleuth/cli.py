@@ -170,6 +170,22 @@ def chat(
 
 
 @app.command()
+def mcp(
+    transport: Annotated[
+        str, typer.Option(help="stdio (default), or http: streamable HTTP on --host/--port.")
+    ] = "stdio",
+    host: Annotated[str, typer.Option(help="Interface for http (loopback by default).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port for http.")] = 8765,
+) -> None:
+    """Serve sleuth's read-only tools over MCP: investigate, get_report, explain, list_changes, show_change."""
+    from sleuth.mcp_server import run_server
+
+    if transport not in ("stdio", "http"):
+        fail(f"--transport must be stdio or http, not {transport!r}")
+    run_server("stdio" if transport == "stdio" else "http", host=host, port=port)
+
+
+@app.command()
 def signals(
     source: Annotated[str, typer.Argument(help="Incident file (.json/.yaml), a log file, or - for stdin.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
