@@ -239,8 +239,16 @@ def signals(
             console.print(f"   [{tag}] {frame.file}:{frame.line} in {frame.function}", highlight=False, markup=False)
 
 
+def _exit_on_sigterm(signum: int, frame: Any) -> None:
+    # SIGTERM (a stopped container, `kill`) unwinds like Ctrl-C: finally blocks delete the workspace.
+    raise SystemExit(128 + signum)
+
+
 def main() -> None:
     """Entry point that turns user errors into one line on stderr."""
+    import signal
+
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
         app()
     except SleuthError as exc:

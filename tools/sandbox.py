@@ -36,6 +36,7 @@ from sleuth.errors import SleuthError
 from sleuth.tools.git_cli import git_env, run_git
 from sleuth.tools.sandbox_limits import MB, ProcessCgroup, SandboxLimits, WorkspaceWatchdog, rlimit_wrapper
 from sleuth.tools.sandbox_seccomp import seccomp_program_fd
+from sleuth.tools.workspace_sweep import PREFIX, hold_lock, release_lock, sweep_stale_workspaces
 
 if TYPE_CHECKING:
     from sleuth.config import Settings
@@ -148,8 +149,9 @@ class BubblewrapSandbox:
         self.timeout_seconds = timeout_seconds
         self.output_limit_bytes = output_limit_bytes
         self.limits = limits or SandboxLimits()
-        self.root = Path(tempfile.mkdtemp(prefix="sleuth-ws-"))
+        self.root = Path(tempfile.mkdtemp(prefix=PREFIX))
         self.repo_dir = self.root / "repo"
+        self._lock = hold_lock(self.root)  # alive while held: the sweep leaves it alone
 
     def __enter__(self) -> Self:
         return self
@@ -311,11 +313,21 @@ class BubblewrapSandbox:
     def destroy(self) -> None:
         """Delete the workspace (idempotent)."""
         shutil.rmtree(self.root, ignore_errors=True)
+        release_lock(self.root, self._lock)
+        self._lock = None
+
+
+_swept = False
 
 
 def open_sandbox(settings: "Settings") -> "Sandbox":
-    """The workspace sandbox the settings ask for (bubblewrap by default)."""
+    """The workspace sandbox the settings ask for (bubblewrap by default); the first one a process opens
+    sweeps the workspaces killed runs left behind."""
+    global _swept
     limits = settings.sandbox
+    if not _swept:
+        _swept = True
+        sweep_stale_workspaces(max_age_seconds=max(3600.0, 2 * limits.timeout_seconds))
     if limits.backend == "e2b":
         from sleuth.tools.sandbox_e2b import E2BSandbox
 
