@@ -17,13 +17,20 @@ def intake_incident(incident: Incident | dict[str, Any], secrets: list[Any]) -> 
 
     if not isinstance(incident, Incident):
         incident = parse_incident(incident)
-    logs = excerpt_text(incident.logs)
+    logs = excerpt_text(_printable(incident.logs))
     update = {
-        "title": redact(incident.title, secrets),
-        "description": redact(incident.description, secrets),
+        "title": redact(_printable(incident.title), secrets),
+        "description": redact(_printable(incident.description), secrets),
         "logs": redact(logs.text, secrets),
+        # A test id goes into a command line: a NUL there is not a test (and no argv can hold one).
+        "failing_tests": [t for t in (_printable(t) for t in incident.failing_tests) if t.strip()],
     }
     return incident.model_copy(update=update), [note] if (note := logs.note()) else []
+
+
+def _printable(text: str) -> str:
+    """NUL is no character a log means: drop it (a subprocess argument cannot hold one)."""
+    return text.replace("\x00", "") if "\x00" in text else text
 
 
 def deploy_records(deploys: list[Deploy | dict[str, Any]]) -> list[Deploy]:

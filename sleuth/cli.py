@@ -1,6 +1,7 @@
 """The `sleuth` command line. Heavy modules are imported inside commands so `--help` stays fast."""
 
 import json
+import sqlite3
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -28,6 +29,15 @@ DEFAULT_DEMO_DIR = Path(".sleuth-demo")
 
 def _progress(node: str, message: str) -> None:
     console.print(f"[cyan]▸ {node:<15}[/] {message}", highlight=False)
+
+
+def _check_outputs(*paths: Path | None) -> None:
+    """Refuse, before any work, a report path whose folder does not exist (nothing is half-written)."""
+    for path in paths:
+        if path is not None and not path.parent.is_dir():
+            raise SleuthError(f"cannot write {path}: folder {path.parent} does not exist", hint="create it first")
+        if path is not None and path.is_dir():
+            raise SleuthError(f"cannot write {path}: it is a folder", hint="give a file name")
 
 
 def _write_outputs(report: Any, json_path: Path | None, md_path: Path | None) -> str:
@@ -62,6 +72,7 @@ def demo(
     from sleuth.demo.estate import build_estate
 
     try:
+        _check_outputs(json_path, md_path)
         with console.status("building the demo estate (3 repos, a month of history, deploys)…"):
             estate = build_estate(directory.resolve())
         console.print(f"Demo estate: [bold]{estate.root}[/] (repos: {', '.join(estate.repos)})")
@@ -108,6 +119,7 @@ def investigate(
     from sleuth.tools.forge_sync import is_forge_spec
 
     try:
+        _check_outputs(json_path, md_path)
         incident = load_incident(incident_file)
         if not allow_no_trace and not plan(incident).exceptions:
             raise SleuthError(
@@ -253,6 +265,8 @@ def main() -> None:
         app()
     except SleuthError as exc:
         fail(str(exc))
+    except sqlite3.DatabaseError as exc:  # a damaged store found mid-query (opening one checks already)
+        fail(f"a sleuth database is damaged ({exc}) (run `sleuth index reset --yes` and sync again)")
 
 
 if __name__ == "__main__":

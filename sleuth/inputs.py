@@ -46,16 +46,21 @@ def parse_incident(data: Any, source: str = "incident") -> Incident:
 
 def load_incident(path: Path) -> Incident:
     """Read an incident from a .json or .yaml/.yml file."""
-    text = _read_text(path)
-    try:
-        if path.suffix.lower() in (".yaml", ".yml"):
-            import yaml
+    import yaml
 
-            data = yaml.safe_load(text)
-        else:
-            data = json.loads(text)
-    except (ValueError, ImportError) as exc:
-        raise SleuthError(f"{path}: not valid {path.suffix.lstrip('.') or 'JSON'}: {exc}") from None
+    text = _read_text(path)
+    kind = "YAML" if path.suffix.lower() in (".yaml", ".yml") else "JSON"
+    try:
+        data = yaml.safe_load(text) if kind == "YAML" else json.loads(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        hint = "indent with spaces, not tabs" if "\t" in text else "check the file's syntax"
+        raise SleuthError(f"{path}: not valid YAML{where}: {exc.problem or exc}", hint=hint) from None
+    except (ValueError, yaml.YAMLError) as exc:
+        raise SleuthError(f"{path}: not valid {kind}: {str(exc).splitlines()[0]}") from None
+    except RecursionError:
+        raise SleuthError(f"{path}: nested too deeply to be an incident", hint="an incident is a flat object") from None
     return parse_incident(data, str(path))
 
 
@@ -72,14 +77,14 @@ def load_deploys(path: Path, text: str | None = None) -> list[Deploy]:
     elif text.lstrip().startswith("["):
         try:
             rows = list(enumerate(json.loads(text), start=1))
-        except ValueError as exc:
-            raise SleuthError(f"{path}: not valid JSON: {exc}") from None
+        except (ValueError, RecursionError) as exc:
+            raise SleuthError(f"{path}: not valid JSON: {exc or 'nested too deeply'}") from None
     else:
         for number, line in enumerate(text.splitlines(), start=1):
             if line.strip():
                 try:
                     rows.append((number, json.loads(line)))
-                except ValueError as exc:
+                except (ValueError, RecursionError) as exc:
                     raise SleuthError(f"{path}:{number}: not valid JSON: {exc}") from None
     deploys = []
     for number, row in rows:

@@ -114,3 +114,65 @@ def test_signals_finds_a_trace_in_the_middle_of_a_huge_log_file(tmp_path: Path) 
     assert "skipped the rest" in data["notes"][0]
     plain = run("signals", str(log))
     assert "note: the log is " in plain.stdout and "[app] /app/x.py:3 in f" in plain.stdout
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "needle"),
+    [
+        ("tab.yaml", "title: x\nlogs:\n\t- KeyError\nstarted_at: 2026-10-29T09:12:00Z\n", "not valid YAML at line 3"),
+        ("deep.json", "[" * 100_000 + "]" * 100_000, "nested too deeply"),
+        ("deep.yaml", "a: " + "[" * 5000 + "]" * 5000 + "\n", "nested too deeply"),
+    ],
+)
+def test_a_malformed_incident_file_is_one_line_for_every_command(
+    tmp_path: Path, estate: Estate, name: str, text: str, needle: str
+) -> None:
+    path = tmp_path / name
+    path.write_text(text)
+    for command in (["signals", str(path)], ["investigate", str(path), "--repo", str(estate.repos["payments"])]):
+        assert_one_line_error(run(*command), needle)
+
+
+def test_a_report_path_in_a_missing_folder_is_refused_before_any_work(tmp_path: Path, estate: Estate) -> None:
+    target = tmp_path / "no" / "such" / "report.json"
+    result = run(
+        "investigate", str(estate.incident_path), "--repo", str(estate.repos["payments"]), "--json", str(target)
+    )
+    assert_one_line_error(result, "folder")
+    assert not target.parent.exists()
+
+
+def test_a_nul_in_the_incident_reaches_no_command_line(tmp_path: Path, estate: Estate) -> None:
+    data = json.loads(estate.incident_path.read_text())
+    data["failing_tests"] = ["tests/test_checkout.py::test_eu\u0000_total"]
+    data["logs"] = data["logs"].replace("KeyError", "Key\u0000Error", 1)
+    path = tmp_path / "nul.json"
+    path.write_text(json.dumps(data))
+    out = tmp_path / "r.json"
+    result = run(
+        "investigate",
+        str(path),
+        "--repo",
+        str(estate.repos["payments"]),
+        "--deploys",
+        str(estate.deploys_path),
+        "--json",
+        str(out),
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert json.loads(out.read_text())["hypotheses"][0]["culprit_sha"] == estate.culprit_sha
+
+
+def test_a_damaged_index_says_reset(tmp_path: Path, estate: Estate) -> None:
+    import os
+
+    home = Path(os.environ["SLEUTH_HOME"])
+    store = home / "index" / "sidecar.sqlite3"
+    store.parent.mkdir(parents=True, exist_ok=True)
+    store.write_bytes(b"SQLite format 3\x00" + os.urandom(8192))
+    for command in (
+        ["index", "status"],
+        ["investigate", str(estate.incident_path), "--repo", str(estate.repos["payments"])],
+    ):
+        assert_one_line_error(run(*command), "index reset")
