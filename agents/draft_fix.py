@@ -130,7 +130,14 @@ def affected_test_files(reproducers: list[str], culprit_files: list[str], comman
 
 
 def judge(reproducers: list[str], before: TestRun, after: TestRun) -> tuple[bool, str]:
-    """FAIL_TO_PASS and PASS_TO_PASS: the verdict on one attempt, and why."""
+    """FAIL_TO_PASS and PASS_TO_PASS: the verdict on one attempt, and why. A run that cannot judge
+    (crashed, timed out, collected nothing) validates nothing, and never reads as "none broke"."""
+    for name, run in (("before", before), ("after", after)):
+        if run.unjudged:
+            return False, f"could not judge: the run {name} the fix {run.unjudged}"
+    lost = [t for t in reproducers if t in before.missing or t in after.missing]
+    if lost:
+        return False, f"reproducer(s) not found in the test results: {', '.join(lost[:5])} (said, not dropped)"
     broken = sorted(set(before.passed) & set(after.failed))
     if broken:
         return False, f"the fix breaks {len(broken)} passing test(s): {', '.join(broken[:5])}"

@@ -12,11 +12,33 @@ from sleuth.tools.stacktrace.common import strip_line_prefix
 
 _TIMESTAMP = re.compile(r"(?P<ts>\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?)")
 _ERROR_LINE = re.compile(r"\b(?:ERROR|CRITICAL|FATAL|Traceback|Exception|panic:)", re.I)
+_PYTEST_FAILED = re.compile(r"^(?:FAILED|ERROR) (?P<node>[^\s:\[]+\.py(?:::[^\s:\[]+)+)")  # pytest -rA
 _FAILED_TEST = (
-    re.compile(r"^(?:FAILED|ERROR) (?P<test>[^\s:]+\.py::\S+)"),  # pytest -rA
     re.compile(r"^(?:FAIL|ERROR): \w+ \((?P<test>[\w.]+\.\w+)\)"),  # unittest
-    re.compile(r"^\s*--- FAIL: (?P<test>Test\w*)"),  # go test -v
+    re.compile(r"^\s*--- FAIL: (?P<test>Test\S*)"),  # go test -v (subtests: TestX/case)
 )
+
+
+def pytest_node_id(line: str) -> str | None:
+    """The node id of a pytest `FAILED …`/`ERROR …` summary line, parameters and all.
+
+    Parameters may hold spaces, commas, brackets and any unicode (`test_x[input4-Jun 17]`): the id
+    runs to the bracket that closes the first one, not to the first space.
+    """
+    match = _PYTEST_FAILED.match(line)
+    if match is None:
+        return None
+    rest = line[match.end() :]
+    if not rest.startswith("["):
+        return match["node"]
+    depth = 0
+    for index, char in enumerate(rest):
+        depth += {"[": 1, "]": -1}.get(char, 0)
+        if depth == 0:
+            return match["node"] + rest[: index + 1]
+    return None  # the parameters never close: a cut line is no id
+
+
 _FRAME_LINE = re.compile(r'File "[^"]+", line \d+')
 _IDENTIFIER = re.compile(r"\b[A-Za-z_][A-Za-z0-9_]{3,}\b")
 _CAMEL = re.compile(r"[a-z][A-Z]")
@@ -48,6 +70,9 @@ def failing_tests_in(logs: str) -> list[str]:
     found = []
     for line in logs.splitlines():
         line = strip_line_prefix(line)
+        if node := pytest_node_id(line):
+            found.append(node)
+            continue
         for pattern in _FAILED_TEST:
             if match := pattern.match(line):
                 found.append(match["test"])

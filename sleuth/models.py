@@ -242,6 +242,11 @@ class TestRun(_Model):
     exit_code: int | None
     passed: list[str] = Field(default_factory=list)
     failed: list[str] = Field(default_factory=list)
+    missing: list[str] = Field(default_factory=list, description="Wanted tests the results do not name.")
+    unjudged: str | None = Field(
+        default=None, description="Why this run judges nothing (crashed, timed out, collected nothing); None if it can."
+    )
+    results_from: str = Field(default="", description="junit, go-json, text or exit code.")
     seconds: float = 0.0
     output_tail: str = ""
 

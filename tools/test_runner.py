@@ -2,21 +2,23 @@
 
 Detection reads the clone: tox.ini / noxfile.py commands first (the project's own statement of how
 its tests run; run directly, since the sandbox has no network to build tox/nox environments), then
-pytest markers, unittest, `go test`, `npm test`. Outcomes are read per test from pytest `-rA`,
-unittest `-v` and `go test -v` output; a runner that reports nothing per test (npm) counts as one
-test named after the command.
+pytest markers, unittest, `go test`, `npm test`. Outcomes come from what the runner writes for
+machines (pytest JUnit XML, `go test -json`; `tools/test_results.py`), from unittest's `-v` text, and
+for a runner that reports nothing per test (npm) from the exit code as one test named after the
+command. A run that crashed, timed out or collected nothing cannot judge.
 """
 
 import configparser
 import json
 import re
 import shlex
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel
 
 from sleuth.models import TestRun
 from sleuth.tools.sandbox import Sandbox
+from sleuth.tools.test_results import JUNIT_PATH, Outcomes, match_wanted, parse_go_json, parse_junit, pytest_unjudged
 
 Kind = Literal["pytest", "unittest", "go", "npm", "other"]
 
@@ -175,6 +177,44 @@ def parse_outcomes(output: str) -> tuple[list[str], list[str]]:
     return sorted(passed - failed), sorted(failed)
 
 
+def _machine_readable(command: TestCommand, argv: list[str]) -> list[str]:
+    """The command, told to write results for machines: pytest JUnit XML (with files), go test JSON events."""
+    if command.kind == "pytest":
+        return [*argv, f"--junitxml={JUNIT_PATH}", "-o", "junit_family=xunit1"]
+    if command.kind == "go":
+        return ["go", "test", "-json", *[a for a in argv[2:] if a != "-v"]]
+    return argv
+
+
+def _outcomes(command: TestCommand, sandbox: Sandbox, result: Any) -> tuple[Outcomes, str]:
+    """What the run's machine-readable results say, and where that came from."""
+    if command.kind == "pytest":
+        unjudged = pytest_unjudged(result.exit_code)
+        text = sandbox.read_text(JUNIT_PATH)
+        if text is None:
+            outcomes = Outcomes(unjudged=unjudged or "pytest wrote no results")
+            return outcomes, "junit"
+        outcomes = parse_junit(text)
+        outcomes.unjudged = outcomes.unjudged or unjudged
+        return outcomes, "junit"
+    if command.kind == "go":
+        outcomes = parse_go_json(result.output)
+        if result.exit_code not in (0, 1) and not outcomes.unjudged:
+            outcomes.unjudged = f"go test exited with {result.exit_code}"
+        return outcomes, "go-json"
+    passed, failed = parse_outcomes(result.output)
+    outcomes = Outcomes(set(passed), set(failed))
+    if command.kind == "unittest" and (
+        "unittest.loader._FailedTest" in result.output or "ImportError" in result.output
+    ):
+        outcomes.unjudged = "a test module could not be imported"
+    if not passed and not failed:
+        # A runner with no per-test report: the whole run is one test, judged by its exit code.
+        (outcomes.passed if result.exit_code == 0 else outcomes.failed).add(" ".join(command.argv))
+        return outcomes, "exit code"
+    return outcomes, "text"
+
+
 def run_tests(
     sandbox: Sandbox,
     command: TestCommand,
@@ -182,27 +222,40 @@ def run_tests(
     files: list[str] | None = None,
     timeout: float = 300,
 ) -> TestRun:
-    """Run the test command, narrowed to tests/files when the runner allows, and read each outcome."""
+    """Run the test command, narrowed to tests/files when the runner allows, and read each outcome.
+
+    A run that crashed, timed out, was interrupted or collected nothing says so (`unjudged`) and
+    must not be read as passing or failing; a wanted test the results do not name is `missing`.
+    """
     wanted = list(tests or [])
     narrow = selection_args(command, wanted, list(files or [])) if (wanted or files) else []
     argv = [*command.argv, *(narrow or [])]
-    result = sandbox.run(argv, timeout=timeout)
-    passed, failed = parse_outcomes(result.output)
-    if not passed and not failed:
-        # A runner with no per-test report: the whole run is one test.
-        (passed if result.exit_code == 0 else failed).append(" ".join(command.argv))
-    for test in wanted:
-        # A wanted test that never ran (import error, missing file) counts as failing.
-        if test not in passed and test not in failed:
-            failed.append(test)
+    if command.kind == "pytest":
+        sandbox.run(["rm", "-f", JUNIT_PATH], timeout=30)  # no earlier run's results
+    result = sandbox.run(_machine_readable(command, argv), timeout=timeout)
+    outcomes, source = _outcomes(command, sandbox, result)
+    if result.timed_out:
+        outcomes.unjudged = f"the tests timed out after {timeout:.0f}s"
+    elif getattr(result, "limit_exceeded", None):
+        outcomes.unjudged = f"the tests exceeded the {result.limit_exceeded}"
+    passed, failed = set(outcomes.passed), set(outcomes.failed)
+    missing = []
+    for test, ran_as in match_wanted(wanted, passed | failed).items():
+        if ran_as is None:
+            missing.append(test)
+        elif ran_as != test:  # named as the incident named it, too
+            (failed if ran_as in failed else passed).add(test)
     tail = "\n".join(result.output.splitlines()[-40:])
     if result.timed_out:
         tail += f"\n[sleuth] tests timed out after {timeout:.0f}s"
     return TestRun(
         command=argv,
         exit_code=result.exit_code,
-        passed=sorted(set(passed) - set(failed)),
-        failed=sorted(set(failed)),
+        passed=sorted(passed - failed),
+        failed=sorted(failed),
+        missing=missing,
+        unjudged=outcomes.unjudged,
+        results_from=source,
         seconds=result.seconds,
         output_tail=tail,
     )

@@ -117,3 +117,31 @@ def test_runs_unittest_in_the_sandbox_and_reads_each_test(tmp_path: Path) -> Non
         run = run_tests(sandbox, command, tests=["tests.test_m.MathTest.test_div"], files=["tests/test_m.py"])
     assert run.passed == ["tests.test_m.MathTest.test_add"]
     assert run.failed == ["tests.test_m.MathTest.test_div"]
+
+
+def test_pytest_results_come_from_junit_and_a_crashed_run_judges_nothing(tmp_path: Path) -> None:
+    from sleuth.agents.draft_fix import judge
+
+    repo = new_repo(tmp_path / "r")
+    commit_files(
+        repo,
+        {
+            "pytest.ini": "[pytest]\n",
+            "tests/test_p.py": "import pytest\n\n@pytest.mark.parametrize('x', ['Jun 17', 'a, b'])\n"
+            "def test_date(x):\n    assert x != 'a, b'\n",
+        },
+        "tests",
+    )
+    wanted = "tests/test_p.py::test_date[a, b]"
+    with BubblewrapSandbox() as sandbox:
+        sandbox.clone(repo, "HEAD")
+        command = detect_test_command(sandbox)
+        assert command is not None and command.kind == "pytest"
+        good = run_tests(sandbox, command, tests=[wanted], files=["tests/test_p.py"])
+        sandbox.write_text("conftest.py", "raise RuntimeError('the conftest is broken')\n")
+        crashed = run_tests(sandbox, command, tests=[wanted], files=["tests/test_p.py"])
+    assert good.results_from == "junit" and good.unjudged is None
+    assert good.failed == [wanted] and good.passed == ["tests/test_p.py::test_date[Jun 17]"]
+    assert crashed.unjudged and crashed.passed == [] and crashed.failed == []
+    validated, why = judge([wanted], good, crashed)
+    assert not validated and why.startswith("could not judge") and "none broke" not in why
