@@ -4,6 +4,7 @@ Driven through `langgraph-sdk` as a team would: the graph drawings load, an inve
 progress and ends with the report naming the planted culprit, and a chat thread takes two turns.
 """
 
+import json
 import os
 import socket
 import subprocess
@@ -39,10 +40,16 @@ def server(tmp_path_factory: pytest.TempPathFactory):
         "LANGCHAIN_TRACING_V2": "false",
     }
     log = (home / "server.log").open("w")
-    flags = ["--no-browser", "--no-reload", "--allow-blocking", "--config", str(ROOT / "langgraph.json")]
+    # The dev server keeps its store in its working directory: run it outside the repository, on
+    # the repository's own langgraph.json with its paths made absolute.
+    config = json.loads((ROOT / "langgraph.json").read_text())
+    config["dependencies"] = [str(ROOT)]
+    config["graphs"] = {name: str(ROOT / spec.removeprefix("./")) for name, spec in config["graphs"].items()}
+    (home / "langgraph.json").write_text(json.dumps(config))
+    flags = ["--no-browser", "--no-reload", "--allow-blocking", "--config", str(home / "langgraph.json")]
     process = subprocess.Popen(
         [LANGGRAPH, "dev", "--host", "127.0.0.1", "--port", str(port), *flags],
-        cwd=ROOT,
+        cwd=home,
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
