@@ -75,7 +75,7 @@ def investigate_node(state: ChatState, runtime: Ctx) -> ChatUpdate:
     """Run the investigation (a subgraph: checkpointed under this session's thread) and summarise it."""
     from sleuth.agents.context import InvestigationContext
     from sleuth.graphs.investigation import build_graph
-    from sleuth.redact import scrub_model
+    from sleuth.redact import redact_model
 
     settings = _context(runtime).settings
     inputs = {k: state[k] for k in ("incident", "repo", "branch", "deploys", "window_days", "notes") if k in state}
@@ -84,7 +84,7 @@ def investigate_node(state: ChatState, runtime: Ctx) -> ChatUpdate:
         result = build_graph().invoke(inputs, context=context)
     finally:
         context.resources.close()
-    report = scrub_model(result["report"], settings.secrets())
+    report = redact_model(result["report"], settings.secrets())
     top = report.top
     lead = f"leading culprit {top.culprit_sha[:12]}" if top and top.culprit_sha else "no change blamed"
     reply = f"{report.verdict}\n{lead}. Try `explain`, `hypotheses`, `timeline`, `fix` or `help`."

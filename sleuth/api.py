@@ -104,7 +104,7 @@ def stream_investigation(
 ) -> Report:
     """Stream the graph from `inputs` (None: resume `thread_id` from its checkpoint) and return the report."""
     from sleuth.graphs.investigation import build_graph
-    from sleuth.redact import scrub_model, scrub_values
+    from sleuth.redact import redact_model, scrub_values
 
     settings = context.settings
     secrets = settings.secrets()
@@ -124,8 +124,9 @@ def stream_investigation(
         from sleuth.errors import SleuthError
 
         raise SleuthError("the investigation stopped before its report (interrupted)", hint="resume its thread")
-    # A configured secret quoted anywhere (a log line, a commit message) never leaves in the report.
-    return scrub_model(report, secrets)
+    # A secret quoted anywhere (a log line, a commit message, code) never leaves in the report: by value,
+    # and by shape (tokens, keys, credentials in URLs, card numbers, IP and e-mail addresses).
+    return redact_model(report, secrets)
 
 
 def resume_investigation(

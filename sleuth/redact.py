@@ -1,11 +1,12 @@
-"""Scrub secrets and personal data from text before it reaches an LLM prompt.
+"""Scrub secrets and personal data from text before it leaves the process: a prompt, a report, a PR body.
 
 Two layers: the exact values of every secret sleuth was configured with (they are known, so they are
 removed whatever they look like), then patterns for credentials that logs and diffs commonly leak —
 provider token formats, `Authorization:` headers, `password=`-style assignments, credentials in URLs,
-private-key blocks, JWTs — and e-mail addresses. Commit shas, paths, line numbers and error text are
-left alone: they are the evidence. (detect-secrets was tried: its line scanner flags every word
-through the entropy plugins and returns a token's prefix, not its value, so it cannot redact.)
+private-key blocks, JWTs — card numbers (Luhn-checked), IPv4 addresses and e-mail addresses. Commit
+shas, paths, line numbers and error text are left alone: they are the evidence. (detect-secrets was
+tried: its line scanner flags every word through the entropy plugins and returns a token's prefix,
+not its value, so it cannot redact.)
 """
 
 import json
@@ -48,6 +49,28 @@ _ASSIGNED = re.compile(
 )
 _URL_CREDENTIALS = re.compile(r"(?P<scheme>\b[a-z][a-z0-9+.-]*://)[^/\s:@]+:[^/\s@]+@", re.I)
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}\b")
+# Card numbers: 13-19 digits, spaced or dashed in groups, that pass the Luhn check.
+_CARD = re.compile(r"(?<![\w.-])\d(?:[ -]?\d){12,18}(?![\w-])")
+# IPv4 addresses, not loopback/unspecified, not part of a longer dotted run (a .NET `Version=4.0.0.0`).
+_OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
+_IPV4 = re.compile(rf"(?<![\w.=])(?!127\.|0\.0\.0\.0)(?:{_OCTET}\.){{3}}{_OCTET}(?![\w.])")
+# Fields that are identifiers, not text: never rewritten (a sha with a Luhn-valid digit run stays a sha).
+_IDENTIFIER_FIELDS = frozenset(
+    {"sha", "culprit_sha", "ref", "parents", "investigation_id", "merge_commit_sha", "schema_version", "blame"}
+)
+
+
+def _luhn(digits: str) -> bool:
+    total = 0
+    for index, char in enumerate(reversed(digits)):
+        value = int(char) * (2 if index % 2 else 1)
+        total += value - 9 if value > 9 else value
+    return total % 10 == 0
+
+
+def _card(match: re.Match[str]) -> str:
+    digits = re.sub(r"\D", "", match[0])
+    return "[CARD]" if 13 <= len(digits) <= 19 and _luhn(digits) and len(set(digits)) > 1 else match[0]
 
 
 def _values(secrets: Iterable[SecretStr | str | None]) -> list[str]:
@@ -83,4 +106,25 @@ def redact(text: str, secrets: Iterable[SecretStr | str | None] = ()) -> str:
         text = pattern.sub(REDACTED, text)
     text = _URL_CREDENTIALS.sub(lambda m: f"{m['scheme']}{REDACTED}@", text)
     text = _ASSIGNED.sub(lambda m: m["key"] + REDACTED if m["value"] != REDACTED else m[0], text)
+    text = _CARD.sub(_card, text)
+    text = _IPV4.sub("[IP]", text)
     return _EMAIL.sub("[EMAIL]", text)
+
+
+def _redacted(value: object, secrets: list[str], key: str = "") -> object:
+    if key in _IDENTIFIER_FIELDS:
+        return value
+    if isinstance(value, str):
+        return redact(value, secrets)
+    if isinstance(value, dict):
+        return {k: _redacted(v, secrets, str(k)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_redacted(v, secrets, key) for v in value]
+    return value
+
+
+def redact_model(model: ModelT, secrets: Iterable[SecretStr | str | None] = ()) -> ModelT:
+    """A copy of a model (a report) whose every text field is redacted like a prompt: configured secrets,
+    credential shapes, card numbers, IP addresses, e-mail addresses. Identifiers (shas, refs) are kept."""
+    values = _values(secrets)
+    return type(model).model_validate(_redacted(model.model_dump(mode="json"), values))
