@@ -471,3 +471,198 @@ def test_lambda_tagged_error_klog_observed_panic_and_split_ruby_frame() -> None:
     wrapped = "NoMethodError (undefined method `x'):\n  app/controllers/base_contr\noller.rb:137:in `index'\n"
     _, [rb] = parse_exceptions(wrapped)
     assert [(f.file, f.line, f.function) for f in rb.frames] == [("app/controllers/base_controller.rb", 137, "index")]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "NoMethodError: x for nil",
+                '1 File "/app/vendor/bundle/ruby/2.1.0/gems/a-1/lib/a.rb" line 10 in call',
+                '  File "/usr/local/bundle/gems/pg-1/lib/pg.rb", line 58, in new',
+                "    line 109 of [PROJECT_ROOT]/app/views/x.html.erb: _app_views_x",
+                "rake aborted!",
+                "ExecJS::RuntimeError:",
+                "(execjs):1",
+                "C:/Ruby30-x64/lib/ruby/gems/3.0.0/gems/bootsnap-1.9.3/lib/bootsnap/load_path_cac",
+                "        from C:/Ruby30-x64/lib/ruby/gems/3.0.0/gems/zeitwerk-2.5.3/lib/zeitwerk/",
+                "kernel.rb:35:in `require'",
+                "<internal:/usr/lib/ruby/3.4.0/x.rb>:136:in 'Kernel#require': no (LoadError)",
+                "x.targets(14,9): error :    at A.B() [C:\\x\\a.csproj]",
+                "  at at System.X.Y(Object o)",
+                "   at A.B() in C:\\a\\B.cs: line 876.",
+                "##[error]System.Exception: boom",
+                "Main.cs:38 @ void Main.OnTick(): System.NullReferenceException: gone",
+                "                 Main.cs:38 @ void Main.OnTick()",
+                "  HResult=0x80072EE7",
+                "  Message=An error occurred.",
+                "      at org.gradle.A.b(Execute",
+                "  ActionsTaskExecuter.java:69)",
+                "Module._load @ module.js:282",
+                "    at f (/usr/lib/node_modules/x/lib/ne",
+                "    ... 3 lines matching cause stack trace ...",
+                "    at Function.keys (native)",
+                "SystemStackError in *",
+                "",
+            ]
+        ),
+        max_size=40,
+    )
+)
+def test_never_crashes_on_mixed_report_formats(lines: list[str]) -> None:
+    parse_exceptions("\n".join(lines))
+
+
+def test_error_tracker_renderings_of_ruby_traces() -> None:
+    rollbar = (
+        "PG::ConnectionBad: FATAL:  starting up\nFATAL:  starting up\n\n"
+        '  File "/usr/local/bundle/gems/pg-1.2.3/lib/pg.rb", line 58, in initialize\n'
+        '  File "/app/lib/db.rb", line 7, in connect\n'
+    )
+    language, [exc] = parse_exceptions(rollbar)
+    assert (language, exc.type, exc.message) == ("ruby", "PG::ConnectionBad", "FATAL:  starting up")
+    assert [(f.file, f.line, f.function, f.in_app) for f in exc.frames] == [
+        ("/usr/local/bundle/gems/pg-1.2.3/lib/pg.rb", 58, "initialize", False),
+        ("/app/lib/db.rb", 7, "connect", True),
+    ]
+    numbered = 'NoMethodError: boom\n1 File "/app/a.rb" line 10 in call\n2 File "/app/b.rb" line 2 in block in run\n'
+    language, [exc] = parse_exceptions(numbered)
+    assert (language, [(f.file, f.function) for f in exc.frames]) == (
+        "ruby",
+        [("/app/a.rb", "call"), ("/app/b.rb", "block in run")],
+    )
+    honeybadger = "## Backtrace\n\n    line 109 of [PROJECT_ROOT]/app/views/r.html.erb: _app_views_r_erb\n"
+    language, [exc] = parse_exceptions(honeybadger)
+    assert (language, exc.frames[0].file, exc.frames[0].line) == ("ruby", "[PROJECT_ROOT]/app/views/r.html.erb", 109)
+
+
+def test_ruby_internal_files_eaten_backtick_space_and_level_words() -> None:
+    text = (
+        "irb(main):001> require 'fake'\n"
+        "<internal:/usr/lib/ruby/3.4.0/rubygems/core_ext/kernel_require.rb>:136:in 'Kernel#require': no (LoadError)\n"
+        "\tfrom (irb):1:in '<main>'\n\tfrom /usr/local/bundle/bin/puma:23:in`load'\n"
+    )
+    _, [exc] = parse_exceptions(text)
+    assert (exc.type, exc.message) == ("LoadError", "no")
+    assert [(f.file, f.function, f.in_app) for f in exc.frames] == [
+        ("<internal:/usr/lib/ruby/3.4.0/rubygems/core_ext/kernel_require.rb>", "Kernel#require", False),
+        ("(irb)", "<main>", True),
+        ("/usr/local/bundle/bin/puma", "load", False),
+    ]
+    _, [brew] = parse_exceptions("Error: undefined method `x'\n/opt/brew/a.rb:3:in `f'\n/opt/brew/b.rb:4:in `g'\n")
+    assert (brew.type, brew.message, len(brew.frames)) == (None, "undefined method `x'", 2)
+
+
+def test_ruby_hard_wrap_inside_paths_at_column_zero() -> None:
+    head = "C:/Ruby30-x64/lib/ruby/gems/3.0.0/gems/bootsnap-1.9.3/lib/bootsnap/load_path_cac"
+    first = "        from C:/Ruby30-x64/lib/ruby/gems/3.0.0/gems/zeitwerk-2.5.3/lib/zeitwerk/"
+    second = "        from C:/Ruby30-x64/lib/ruby/gems/3.0.0/gems/libxml-ruby-3.2.1-x64-mingw3"
+    assert len(head) == len(first) == len(second) == 80
+    cut_header = "he/core_ext/kernel_require.rb:34:in `require': gone (LoadError)"
+    lines = [head, cut_header, first, "kernel.rb:35:in `require'", second, "2/lib/libxml-ruby.rb:8:in `<main>'"]
+    text = "\n".join(lines)
+    _, [exc] = parse_exceptions(text)
+    assert [f.file for f in exc.frames] == [
+        "C:/Ruby30-x64/lib/ruby/gems/3.0.0/gems/bootsnap-1.9.3/lib/bootsnap/load_path_cache/core_ext/kernel_require.rb",
+        "C:/Ruby30-x64/lib/ruby/gems/3.0.0/gems/zeitwerk-2.5.3/lib/zeitwerk/kernel.rb",
+        "C:/Ruby30-x64/lib/ruby/gems/3.0.0/gems/libxml-ruby-3.2.1-x64-mingw32/lib/libxml-ruby.rb",
+    ]
+
+
+def test_rspec_without_backtrace_rake_type_alone_and_rails_error_page() -> None:
+    rspec = (
+        "  1) Todos creates\n     Failure/Error: expect(x).to eq(1)\n     \n     NoMethodError:\n"
+        "       undefined method `[]' for nil\n\nFinished in 1.1 seconds\n\n"
+        "rspec ./spec/requests/todos_spec.rb:60 # Todos creates\n"
+    )
+    _, [exc] = parse_exceptions(rspec)
+    assert (exc.type, exc.message, exc.frames) == ("NoMethodError", "undefined method `[]' for nil", [])
+    rake = "rake aborted!\nExecJS::RuntimeError:\n(execjs):1\n/app/gems/x-1/lib/x.rb:2:in`exec'\n"
+    _, [exc] = parse_exceptions(rake)
+    assert (exc.type, exc.message, [f.function for f in exc.frames]) == ("ExecJS::RuntimeError", "(execjs):1", ["exec"])
+    page = "SystemStackError in *\nstack level too deep\nactionpack (4.1.10) lib/action_dispatch/reloader.rb:79\n"
+    _, [exc] = parse_exceptions(page)
+    assert (exc.type, exc.message, exc.frames[0].line, exc.frames[0].in_app) == (
+        "SystemStackError",
+        "stack level too deep",
+        79,
+        False,
+    )
+
+
+def test_dotnet_relayed_and_tool_specific_frames() -> None:
+    msbuild = (
+        "C:\\b\\x.targets(14,9): error :    at Acme.Jobs.Run() in c:\\src\\Jobs.cs:line 305 [C:\\src\\Acme.csproj]\n"
+        "C:\\b\\x.targets(14,9): error :    at Acme.Jobs.Main() [C:\\src\\Acme.csproj]\n"
+    )
+    _, [exc] = parse_exceptions(msbuild)
+    assert [(f.file, f.line) for f in exc.frames] == [("c:\\src\\Jobs.cs", 305), (None, None)]
+    doubled = "System.Exception: boom\n  at at System.Activator.CreateInstance(Type type)\n  at at Acme.A.B()\n"
+    _, [exc] = parse_exceptions(doubled)
+    assert [f.function for f in exc.frames] == ["System.Activator.CreateInstance", "Acme.A.B"]
+    spaced = "System.Exception: boom\n   at Acme.A.B() in C:\\a\\B.cs: line 876\n   at Acme.A.C() in C:\\a\\B.cs: line 854.\n"
+    _, [exc] = parse_exceptions(spaced)
+    assert [(f.file, f.line) for f in exc.frames] == [("C:\\a\\B.cs", 876), ("C:\\a\\B.cs", 854)]
+    pipeline = (
+        "2024-08-27T12:25:05.5858700Z ##[error]System.Net.Http.HttpRequestException: 404\n   at Acme.Http.Put()\n"
+    )
+    _, [exc] = parse_exceptions(pipeline)
+    assert (exc.type, exc.message) == ("System.Net.Http.HttpRequestException", "404")
+    godot = (
+        "Main.cs:38 @ void Main.OnTick(): System.NullReferenceException: gone\n"
+        "                 System.NullReferenceException\n"
+        "                 Main.cs:38 @ void Main.OnTick()\n"
+        "                 Bridge.cs:24 @ Godot.NativeInterop.godot_bool Godot.Bridge.Call(IntPtr , Godot.Variant* )\n"
+    )
+    language, [exc] = parse_exceptions(godot)
+    assert (language, exc.type, exc.message) == ("dotnet", "System.NullReferenceException", "gone")
+    assert [(f.file, f.line, f.function, f.in_app) for f in exc.frames] == [
+        ("Main.cs", 38, "Main.OnTick", True),
+        ("Bridge.cs", 24, "Godot.Bridge.Call", False),
+    ]
+    details = "> System.Net.Http.HttpRequestException\n  HResult=0x80072EE7\n  Message=Sending failed.\n  StackTrace:\n   at Acme.A.B()\n"
+    _, [exc] = parse_exceptions(details)
+    assert (exc.type, exc.message) == ("System.Net.Http.HttpRequestException", "Sending failed.")
+
+
+def test_jvm_wrap_inside_location_long_message_and_jenkins_roots() -> None:
+    gradle = (
+        "  org.gradle.api.tasks.TaskExecutionException: failed\n"
+        "      at org.gradle.api.internal.Execute.run(Execute\n  ActionsTaskExecuter.java:69)\n"
+        "      at hudson.plugins.acme.Step.perform(Step.java:3)\n      at hudson.model.Run.execute(Run.java:1)\n"
+    )
+    _, [exc] = parse_exceptions(gradle)
+    assert [(f.file, f.line, f.in_app) for f in exc.frames] == [
+        ("ExecuteActionsTaskExecuter.java", 69, False),
+        ("Step.java", 3, True),
+        ("Run.java", 1, False),
+    ]
+    message_lines = ["org.acme.ProcessExitException: exited with 1.", "", "Stdout:", "", "Stderr:", "usage", ""]
+    long_message = "\n".join(
+        [*message_lines, "Usage: x", "", "Options:", "", "\tat org.acme.Runner.run(Runner.java:96)"]
+    )
+    _, [exc] = parse_exceptions(long_message)
+    assert (exc.type, exc.message, len(exc.frames)) == ("org.acme.ProcessExitException", "exited with 1.", 1)
+
+
+def test_node_devtools_native_cut_locations_and_elided_cause_frames() -> None:
+    devtools = (
+        "Uncaught Error: Cannot find module 'x'\nModule._load @ module.js:282\n(anonymous function) @ main.js:29702\n"
+    )
+    language, [exc] = parse_exceptions(devtools)
+    assert (language, exc.type) == ("javascript", "Error")
+    assert [(f.file, f.line, f.function, f.in_app) for f in exc.frames] == [
+        ("module.js", 282, "Module._load", False),
+        ("main.js", 29702, "(anonymous function)", True),
+    ]
+    text = (
+        "TypeError: x is undefined\n    at Function.keys (native)\n    at A.b (/usr/lib/node_modules/p/lib/nest-dev\n"
+        "    ... 3 lines matching cause stack trace ...\n    at Module._load (node:internal/modules/cjs/loader:1065:12)\n"
+    )
+    _, [exc] = parse_exceptions(text)
+    assert [(f.file, f.line, f.function) for f in exc.frames] == [
+        ("native", None, "Function.keys"),
+        ("/usr/lib/node_modules/p/lib/nest-dev", None, "A.b"),
+        ("node:internal/modules/cjs/loader", 1065, "Module._load"),
+    ]

@@ -17,12 +17,14 @@ _FUNC = r"(?:[\w.`<>|$,+]|:(?=[A-Za-z_<])|\[(?:[^\[\]]|\[[^\[\]]*\])*\])+?(?<=[\
 _FRAME = re.compile(
     # MSBuild-style location in front, as test runners print it (`C:\src\Tests.cs(60,0): at X()`).
     r"^\s*(?:(?P<pre_file>\S[^()]*?)\((?P<pre_line>\d+)(?:,\d+)?\): )?"
-    rf"(?:{_AT_WORDS}) (?:\(wrapper [\w-]+\) )?(?P<func>{_FUNC})"
+    # Mono on Android doubles the marker (`at at System.X.Y()`).
+    rf"(?:{_AT_WORDS}) (?:at )?(?:\(wrapper [\w-]+\) )?(?P<func>{_FUNC})"
     # A line cut at a terminal's right edge ends inside the parameter list.
     r"(?:\s?\((?P<params>[^()]*)(?:\)|(?P<cut>$)))?"
     r"(?: \[0x[0-9a-fA-F]+\])?"
     rf"(?: (?:{_IN_WORDS}) (?P<loc>.+?)"
-    rf"(?::(?:{_LINE_WORDS}) ?(?P<line>\d+)\.?|:(?P<mono_line>\d+))?)?"
+    # Some loggers print `File.cs: line 876`, and a sentence may end after the last frame.
+    rf"(?::\s?(?:{_LINE_WORDS}) ?(?P<line>\d+)\.?|:(?P<mono_line>\d+))?)?"
     # Mono closes an `(Inner Exception #0)` listing with `<---`, sometimes on its last frame's line.
     r"(?: <---)?\s*$"
 )
@@ -46,6 +48,11 @@ _HEADER = re.compile(
 _UNITY_FRAME = re.compile(
     r"^\s*(?P<func>[\w.`<>+|$]+) ?\((?P<params>[^()]*)\)(?: \[0x[0-9a-fA-F]+\])?"
     r" \(at (?P<file>[^()]+?):(?P<line>\d+)\)\s*$"
+)
+# Godot's editor: `Main.cs:38 @ void Main.OnTimeout()`, file and line first, the return type before the name.
+_GODOT_FRAME = re.compile(
+    r"^\s*(?P<file>[^\s:@][^:@]*\.cs):(?P<line>\d+) @ (?:[\w.`<>\[\],&*]+ )?(?P<func>[\w.`<>+|$]+)"
+    r"\((?:[^()]*\)|[^()]*$)\s*$"
 )
 _UNITY_HEADER = re.compile(r"^\s*(?P<type>[A-Za-z_]\w*(?:Exception|Error)): (?P<msg>.*)$")
 # App Center crash reports: frames under `### Stacktrace ###` end in `;DeclaringType`, the exception
@@ -111,6 +118,13 @@ def _unity_frame(line: str) -> StackFrame | None:
     function, path = match["func"], match["file"]
     in_app = is_app_function(function) and not _is_package_file(path)
     return StackFrame(file=path, line=int(match["line"]), function=function, in_app=in_app)
+
+
+def _godot_frame(line: str) -> StackFrame | None:
+    if "@" not in line or not (match := _GODOT_FRAME.match(line)):
+        return None
+    function = match["func"]
+    return StackFrame(file=match["file"], line=int(match["line"]), function=function, in_app=is_app_function(function))
 
 
 def _unity_header(lines: list[str], index: int) -> list[ParsedException]:
@@ -199,7 +213,7 @@ def parse(lines: list[str]) -> list[ParsedException]:
                 exceptions.append(report)
                 chain, position = [], -1
             continue
-        unity = _unity_frame(line)
+        unity = _unity_frame(line) or _godot_frame(line)
         frame_match = None if unity else _FRAME.match(line)
         frame = unity or (_frame(frame_match) if frame_match else None)
         if frame is not None:
@@ -222,7 +236,11 @@ def parse(lines: list[str]) -> list[ParsedException]:
             continue
         header_line = _header_text(line)
         header = _split_header(header_line) if header_line else _vs_detail(lines, index)
+        if header and _repeats_type(chain, header, index - header_at):
+            continue  # Godot prints the type once more, alone, under its header line
         if header:
+            if header[0].message is None:
+                header[0].message = _property_message(lines, index)
             chain, header_at = header, index
             exceptions.extend(chain)
             position = len(chain) - 1
@@ -244,6 +262,34 @@ def _vs_detail(lines: list[str], index: int) -> list[ParsedException]:
     found = (_VS_MESSAGE.match(text) for text in lines[index + 1 : index + 1 + _MAX_MESSAGE_LINES])
     message = next((m["msg"].strip() for m in found if m), None)
     return [ParsedException(type=match["type"], message=message or None, language="dotnet")]
+
+
+# Visual Studio's exception helper (`Copy Details`): a bare type, then `HResult=…`, `Message=…` lines.
+_PROPERTY = re.compile(r"^\s*(?:HResult|Message|Source|StackTrace|InnerException)[=:]")
+
+
+def _property_message(lines: list[str], index: int) -> str | None:
+    """The `Message=` of the property block right under a bare type line, if there is one."""
+    if index + 1 >= len(lines) or not _PROPERTY.match(lines[index + 1]):
+        return None
+    for text in lines[index + 1 : index + 1 + _MAX_MESSAGE_LINES]:
+        if not _PROPERTY.match(text):
+            break
+        if message := _VS_MESSAGE.match(text):
+            return message["msg"].strip() or None
+    return None
+
+
+def _repeats_type(chain: list[ParsedException], header: list[ParsedException], lines_since_header: int) -> bool:
+    """A bare type line right under a header of the same type, before any frame, repeats it."""
+    return (
+        lines_since_header == 1
+        and len(header) == 1
+        and header[0].message is None
+        and bool(chain)
+        and chain[-1].type == header[0].type
+        and not any(exc.frames for exc in chain)
+    )
 
 
 def _continues_message(chain: list[ParsedException], lines_since_header: int) -> bool:

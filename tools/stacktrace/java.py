@@ -6,7 +6,7 @@ import json
 import re
 
 from sleuth.models import ParsedException, StackFrame
-from sleuth.tools.stacktrace.libraries import JVM_LIBRARY_PREFIXES
+from sleuth.tools.stacktrace.libraries import JVM_APP_PREFIXES, JVM_LIBRARY_PREFIXES
 
 _FUNC = r"[\w$.<>/@-]+?"
 # `at pkg.Class.method(File.java:12)`, optionally quoted as one JSON array item (AWS Lambda's
@@ -77,9 +77,13 @@ _ESCAPED_FRAME = re.compile(r"\\n(?=(?:\\t|\s)*(?:at |\.\.\. \d|Caused by: |Supp
 _ESCAPES = {"\\n": "\n", "\\t": "\t", "\\'": "'", '\\"': '"', "\\\\": "\\"}
 # Frames run together on one line (newlines lost, only the tabs left): split before each `at`.
 _RUN_ON_FRAME = re.compile(r"\s+(?=at\s+[\w$.<>/@-]+\s?\([^()]*\)|at\W*$)")
+# A frame line wrapped inside its location, and the rest of that location on the next line.
+_OPEN_LOCATION = re.compile(r"^\s*at\s+[\w$.<>/@-]+\([^()\s]*$")
+_LOCATION_REST = re.compile(r"^\s*[^\s()]*\)\s*(?:~?\[[^\]]*\])?\s*$")
 _HTML_ENTITY = re.compile(r"&(?:quot|lt|gt|amp|#\d+);")
 
 _LOOKBACK = 6  # lines between a header and its first frame (wrapped or multi-line messages)
+_FAR_LOOKBACK = 16
 _ORPHAN_REACH = 12  # how far below a frameless header its frames may still start
 
 LIBRARY_PREFIXES = JVM_LIBRARY_PREFIXES
@@ -87,7 +91,9 @@ LIBRARY_PREFIXES = JVM_LIBRARY_PREFIXES
 
 def is_app_function(function: str | None) -> bool:
     """Tell application classes from the JDK, Android and well-known third-party libraries."""
-    return function is None or not function.startswith(LIBRARY_PREFIXES)
+    if function is None or function.startswith(JVM_APP_PREFIXES):
+        return True
+    return not function.startswith(LIBRARY_PREFIXES)
 
 
 def _prepare(lines: list[str]) -> list[str]:
@@ -111,6 +117,8 @@ def _prepare(lines: list[str]) -> list[str]:
     for line in out:
         if joined and re.match(r"^\s*at\s+[\w$.<>/@-]+$", joined[-1]) and _frame(joined[-1] + line.strip()):
             joined[-1] += line.strip()
+        elif joined and _OPEN_LOCATION.search(joined[-1]) and _LOCATION_REST.match(line):
+            joined[-1] += line.strip()  # a console wrap inside the location (`(Execute` / `  Actions.java:69)`)
         elif joined and re.match(r"^\s*at\s*$", joined[-1]) and _frame(joined[-1].rstrip() + " " + line.strip()):
             joined[-1] = joined[-1].rstrip() + " " + line.strip()  # `at` alone, the frame on the next line
         else:
@@ -172,11 +180,15 @@ def _is_frame_line(line: str) -> bool:
 
 def _header_above(lines: list[str], index: int) -> int | None:
     """The line of the nearest header above index, not reaching past another trace's frames."""
-    for back in range(index - 1, max(index - 1 - _LOOKBACK, -1), -1):
+    for back in range(index - 1, max(index - 1 - _FAR_LOOKBACK, -1), -1):
         if _is_frame_line(lines[back]):
             return None
-        if _header(lines, back) is not None:
-            return back
+        if (exc := _header(lines, back)) is not None:
+            # Past the usual reach only a name that must be a throwable counts (a captured process
+            # output or usage text as the message runs on for many lines).
+            if index - back <= _LOOKBACK or re.search(r"\.[A-Z][\w$]*(?:Exception|Error)$", exc.type or ""):
+                return back
+            return None
     return None
 
 

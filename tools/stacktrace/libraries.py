@@ -172,7 +172,15 @@ JVM_LIBRARY_PREFIXES = (
     "org.powermock.",
     "org.easymock.",
     "net.sf.",
+    # Jenkins core (its plugins, below, are the code an issue is usually about) and Xposed's hook.
+    "hudson.",
+    "jenkins.",
+    "de.robv.android.xposed.",
 )
+
+# Namespaces inside a library root above that are programs of their own: the plugins built on Jenkins
+# and its stand-alone command-line client (`hudson.cli.CLI`).
+JVM_APP_PREFIXES = ("hudson.plugins.", "jenkins.plugins.", "hudson.cli.")
 
 DOTNET_LIBRARY_PREFIXES = (
     "System.",
@@ -218,6 +226,7 @@ DOTNET_LIBRARY_PREFIXES = (
     "WinRT.",
     "MS.",
     "UnityEngine.",
+    "Godot.",
     "UnityEditor.",
     "Unity.",
     # Other widely used packages and frameworks.
@@ -316,6 +325,7 @@ DOTNET_LIBRARY_PREFIXES = (
     "CefSharp.",
     "Uno.",
     "Plugin.",
+    "LanguageExt.",
 )
 
 # Ruby: gems, binstubs, the Ruby installation and its standard library.
@@ -325,6 +335,9 @@ RUBY_LIBRARY_PATH = re.compile(
     # RubyGems installs executables' binstubs into the system bin directories; site_ruby and macOS's
     # /Library/Ruby hold RubyGems itself; vendor_ruby holds Debian-packaged libraries.
     r"^/usr/(?:local/)?bin/|[/\\](?:site|vendor)_ruby[/\\]|^/Library/Ruby/|"
+    # Bundler's binstubs in its install path (`/usr/local/bundle/bin/puma` in the official Docker image,
+    # `vendor/bundle/ruby/3.1.0/bin/rake`) and Honeybadger's `[GEM_ROOT]` placeholder.
+    r"[/\\]bundle[/\\](?:ruby[/\\][^/\\]+[/\\])?bin[/\\]|^\[GEM_ROOT\]|"
     # A Ruby installation's own bin/ and lib/ (`C:/Ruby25-x64/`, `E:\jruby-1.6.1\`, `~/.rubies/ruby-3.2.0/`,
     # `~/.rbenv/versions/3.1.2/`), and JRuby's Java core.
     r"(?i:(?:^|[/\\])j?ruby[-_]?\d[\w.-]*[/\\](?:bin|lib)[/\\])|"

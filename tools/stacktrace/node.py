@@ -21,6 +21,12 @@ _FOREIGN_FILE = re.compile(
     r"\.(?:java|kt|kts|scala|groovy|clj|cs|vb|fs|rb|py|go|php|dart|swift)$"
     r"|^(?:SourceFile|Unknown Source|Native Method)$"
 )
+# A location cut off before its `)`: `fn (/usr/lib/node_modules/x/lib/nest-device` (a path, no line).
+_CUT_LOCATION = re.compile(r" \((?P<file>(?:[A-Za-z]:[\\/]|/|file:|node:|https?:)[^\s()]*[/\\][^\s()]*)$")
+# Chrome DevTools' console copy: `Module._load @ module.js:282`, `(anonymous function) @ main.js:29702`.
+_DEVTOOLS = re.compile(r"^\s*(?P<func>\S(?:.*?\S)?) @ (?P<file>\S+?):(?P<line>\d+)(?::\d+)?\s*$")
+# Node elides frames a cause shares with its error: `    ... 3 lines matching cause stack trace ...`.
+_ELIDED = re.compile(r"^\s*\.\.\. \d+ lines? matching cause stack trace \.\.\.\s*$")
 _BUILTIN_LOCATION = re.compile(r"^(?:native|index \d+|<anonymous>)$")
 # Sentry's rendering of a JavaScriptCore built-in puts the marker where the file goes.
 _NATIVE_CODE = "[native code]"
@@ -122,6 +128,10 @@ def _frame(rest: str) -> StackFrame | None:
         if open_index <= 0:
             return None
         function, location = rest[:open_index].rstrip(), rest[open_index + 1 : -1]
+    elif cut := _CUT_LOCATION.search(rest):
+        # A line cut at a terminal's right edge inside the location: the file as far as it is printed.
+        path = cut["file"]
+        return StackFrame(file=path, line=None, function=rest[: cut.start()].rstrip(), in_app=is_app_file(path))
     else:
         function, location = None, rest
     if origin := _EVAL_ORIGIN.match(location):
@@ -135,15 +145,21 @@ def _frame(rest: str) -> StackFrame | None:
     if function is not None and location == _NATIVE_CODE:
         return StackFrame(file=location, function=function, in_app=False)
     if function is not None and _BUILTIN_LOCATION.match(location):
-        # `<anonymous>` is printed where the file goes, so it is kept as the file; `native` and
-        # `index N` name no file.
-        return StackFrame(file=location if location == "<anonymous>" else None, function=function, in_app=False)
+        # `<anonymous>` and old V8's `native` are printed where the file goes, so they are kept as the
+        # file; `index N` names no file.
+        file = location if location in ("<anonymous>", "native") else None
+        return StackFrame(file=file, function=function, in_app=False)
     return None
 
 
 def _gecko_frame(line: str) -> StackFrame | None:
     match = _GECKO.match(line) if "@" in line else None
     if not match:
+        if "@" in line and (devtools := _DEVTOOLS.match(line)) and not _FOREIGN_FILE.search(devtools["file"]):
+            path = devtools["file"]
+            return StackFrame(
+                file=path, line=int(devtools["line"]), function=devtools["func"], in_app=is_app_file(path)
+            )
         return None
     if match["native"]:
         return StackFrame(file=_NATIVE_CODE, function=match["func"] or None, in_app=False)
@@ -159,6 +175,8 @@ def parse(lines: list[str]) -> list[ParsedException]:
     for index, line in enumerate(lines):
         at = _AT.match(line)
         frame = _frame(at["rest"]) if at else _gecko_frame(line)
+        if frame is None and current is not None and _ELIDED.match(line):
+            continue
         if frame is None:
             current = None
             continue

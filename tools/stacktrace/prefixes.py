@@ -45,14 +45,24 @@ _LINE_PREFIXES = [
     # (`01-02 12:34:56.789  1234  1234 E AndroidRuntime: `).
     re.compile(r"^[VDIWEF]/[\w.$-]+(?:\(\s*\d+\))?: "),
     re.compile(r"^\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d+\s+\d+\s+\d+ [VDIWEF] [\w.$-]+\s*: "),
+    # Azure Pipelines / GitHub Actions logging commands (`##[error]`, `::error::`, `::error file=x::`).
+    re.compile(r"^##\[(?:error|warning|debug|info|command|section)\]"),
+    re.compile(r"^::(?:error|warning|notice|debug)(?: [^:]*)?::"),
     # CloudWatch / Lambda (`2024-01-01T00:00:00.000Z\t<request id>\tERROR\t`).
     re.compile(r"^\d{4}-\d{2}-\d{2}T[\d:.]+Z\t[\w-]+\t[A-Z]+\t"),
 ]
 _MAX_PREFIXES = 3  # shippers stack: compose in front of pm2 in front of the program's own line
 
 
+# MSBuild relays a tool's output as diagnostics: `C:\build\x.targets(14,9): error : <line> [C:\src\x.csproj]`.
+_MSBUILD_PREFIX = re.compile(r"^\S[^()]*\(\d+(?:,\d+)*\): (?:error|warning)(?: [A-Z]+\d+)? ?: ")
+_MSBUILD_SUFFIX = re.compile(r" \[[^\[\]]*\.\w*proj\]\s*$")
+
+
 def strip_line_prefix(line: str) -> str:
     """Remove the log-shipper prefixes in front of a line (stacked ones too)."""
+    if match := _MSBUILD_PREFIX.match(line):
+        line = _MSBUILD_SUFFIX.sub("", line[match.end() :])
     for _ in range(_MAX_PREFIXES):
         match = next((m for pattern in _LINE_PREFIXES if (m := pattern.match(line))), None)
         if match is None:

@@ -22,7 +22,8 @@ def _header(line: str) -> tuple[str, int] | None:
     return gutter, len(prefix) - len(gutter)
 
 
-_FRAME = re.compile(r'^\s*File "(?P<file>[^"]+)", line (?P<line>\d+)(?:, in (?P<func>.+?))?\s*$')
+# A `.rb` file in this syntax is Rollbar's rendering of a Ruby trace (parsed as Ruby).
+_FRAME = re.compile(r'^\s*File "(?P<file>[^"]+)(?<!\.rb)", line (?P<line>\d+)(?:, in (?P<func>.+?))?\s*$')
 # `Type: message`, a bare `Type`, and the odd `Type : message` of hand-edited pastes.
 _EXCEPTION = re.compile(r"^(?P<type>[A-Za-z_][\w.]*)(?P<colon> ?:(?: (?P<msg>.*)|\s*))?$")
 # Names that can only be an exception class, for lines found away from a traceback's end.
