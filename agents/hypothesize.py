@@ -1,8 +1,11 @@
 """hypothesize: ranked, cited explanations with calibrated confidence, including "no code change"."""
 
+import re
+
 from sleuth.agents.ranking_weights import fusion_weights
 from sleuth.agents.search_changes import rank_candidates, with_feature
 from sleuth.models import Candidate, ErrorClass, Evidence, Hypothesis, Signals
+from sleuth.tools.test_runner import is_test_file
 
 LOW_CONFIDENCE = 0.5
 # A shallow clone cut inside the window may hide the culprit: no verdict from it is better than a guess.
@@ -74,23 +77,57 @@ def promote_reproduced(candidates: list[Candidate], sha: str) -> list[Candidate]
     return rank_candidates(marked)
 
 
+_NOT_LOGIC = re.compile(
+    r"^\s*(?:$|#(?!include)|//|/\*|\*|--|\"\"\"|'''|import\s|from\s+\S+\s+import\s|using\s+[\w.]+;|package\s"
+    r"|#include|require\(|const\s+\w+\s*=\s*require\()"
+)
+
+
+def _is_logic(text: str | None) -> bool:
+    """A line whose change could produce an error: not blank, not a comment, not an import."""
+    return text is not None and not _NOT_LOGIC.match(text)
+
+
+def _is_code_path(path: str | None) -> bool:
+    """Library code, not a test or a document: where a defect the culprit introduced usually sits."""
+    if not path:
+        return False
+    name = path.rsplit("/", 1)[-1].lower()
+    docs = f"/{path}".startswith(("/docs/", "/doc/")) or name.endswith((".md", ".rst", ".txt", ".adoc"))
+    return not docs and not is_test_file(path)
+
+
+def _excerpt_line(item: Evidence, line: int) -> str | None:
+    excerpt = item.excerpt
+    if excerpt is None or not excerpt.start_line <= line < excerpt.start_line + len(excerpt.lines):
+        return None
+    return excerpt.lines[line - excerpt.start_line]
+
+
 def _faulty_location(candidate: Candidate, signals: Signals, evidence: list[Evidence]) -> tuple[str | None, int | None]:
+    """The culprit's line most likely at fault: a logic line of library code it changed, unless only
+    tests or docs are left."""
     sha = candidate.change.sha
+    found: list[tuple[str | None, int | None]] = []
     for item in evidence:
         if item.kind == "blame" and item.sha == sha:
-            return item.path, item.line
+            found.append((item.path, item.line))
     for item in evidence:
         if item.excerpt and item.kind == "code":
-            hits = [n for n, blamed in item.excerpt.blame.items() if blamed == sha]
+            hits = [
+                n for n, blamed in item.excerpt.blame.items() if blamed == sha and _is_logic(_excerpt_line(item, n))
+            ]
             if hits:
-                return item.path, min(hits, key=lambda n: abs(n - item.excerpt.focus_line))  # type: ignore[union-attr]
-    for frame in signals.app_frames():
-        if frame.repo_path in candidate.change.files:
-            return frame.repo_path, frame.line
-    for item in evidence:
-        if item.kind == "diff" and item.sha == sha:
-            return item.path, item.line
-    return (candidate.change.files[0] if candidate.change.files else None), None
+                found.append((item.path, min(hits, key=lambda n: abs(n - item.excerpt.focus_line))))  # type: ignore[union-attr]
+    found += [(f.repo_path, f.line) for f in signals.app_frames() if f.repo_path in candidate.change.files]
+    found += [(e.path, e.line) for e in evidence if e.kind == "diff" and e.sha == sha]
+    for path, line in found:
+        if _is_code_path(path):
+            return path, line
+    code_files = [f for f in candidate.change.files if _is_code_path(f)]
+    if code_files:
+        return code_files[0], None
+    return found[0] if found else ((candidate.change.files[0] if candidate.change.files else None), None)
 
 
 def _citations(candidate: Candidate, signals: Signals, evidence: list[Evidence]) -> list[Evidence]:

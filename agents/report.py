@@ -1,24 +1,44 @@
 """report: assemble the stable, machine-readable Report from the final state."""
 
+import json
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 from sleuth.models import Report
 
+CALIBRATION = Path(__file__).with_name("verdict_calibration.json")
+
+
+@cache
+def verdict_threshold() -> float:
+    """The confidence from which the named culprit was right in 90% of the eval cases (evals/calibration.py)."""
+    return float(json.loads(CALIBRATION.read_text())["threshold"])
+
+
+def _where(top: Any) -> str:
+    return f"{top.file}:{top.line}" if top.file and top.line else (top.file or "an unknown location")
+
 
 def verdict(state: dict[str, Any]) -> str:
-    """Summarise the investigation in one line."""
+    """Summarise the investigation in one line; below the calibrated threshold, suspects, not a culprit."""
     top = state["hypotheses"][0]
     if top.culprit_sha is None:
-        return f"No code change caused this (confidence {top.confidence:.2f}): {top.explanation}"
+        return f"No code change caused this (confidence {top.confidence:.2f})"
+    if top.confidence < verdict_threshold():
+        suspects = [h for h in state["hypotheses"] if h.culprit_sha and not h.discounted][:3]
+        listed = ", ".join(f"{h.culprit_sha[:10]} ({h.confidence:.2f})" for h in suspects)
+        return (
+            f"Top suspects: {listed} — the evidence is not strong enough to name a culprit"
+            f" (below {verdict_threshold():.2f}); read the leading one at {_where(top)}"
+        )
     fix = state.get("fix")
     fixed = f"; fix {'validated' if fix.validated else 'NOT validated'}" if fix else ""
     confirmation = state.get("confirmation")
     if confirmation and confirmation.confirmed and confirmation.culprit_sha == top.culprit_sha:
         fixed = f"; reproduced ({confirmation.test_runs} test runs)" + fixed
-    return (
-        f'Culprit {top.culprit_sha[:10]} "{top.culprit_title}" at '
-        f"{top.file}:{top.line} (confidence {top.confidence:.2f}){fixed}"
-    )
+    named = f'Culprit {top.culprit_sha[:10]} "{top.culprit_title}" at {_where(top)}'
+    return f"{named} (confidence {top.confidence:.2f}){fixed}"
 
 
 def build_report(state: dict[str, Any]) -> Report:

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from sleuth.errors import SleuthError
+from sleuth.evals.calibration import calibration
 from sleuth.evals.metrics import SYSTEMS, CaseResult, beats_baselines, summarize, summarize_by_tag
 from sleuth.evals.significance import Difference, as_json, between_runs, versus_baselines
 
@@ -58,6 +59,7 @@ def build_record(
         "beats_baselines": beats_baselines(overall),
         "significance": _significance(results),
         "tags": summarize_by_tag(results),
+        "calibration": calibration(results),
         "cases": [r.model_dump(mode="json") for r in results],
     }
 

@@ -146,6 +146,37 @@ def _print_held_out(suites: dict[str, list["CaseResult"]], strength: float) -> N
     console.print(suite_table(held_out), highlight=False, markup=False, soft_wrap=True)
 
 
+@app.command("calibrate")
+def calibrate(
+    records: Annotated[list[Path], typer.Argument(help="Run records (JSON) of `sleuth eval run`.")],
+    write: Annotated[
+        Path | None, typer.Option(help="Write the calibration here (the shipped one: agents/verdict_calibration.json).")
+    ] = None,
+) -> None:
+    """How often the named culprit was right per confidence band, and the threshold below which reports say
+    "top suspects" instead of "Culprit"."""
+    import json
+
+    from sleuth.evals.calibration import wording_threshold
+    from sleuth.evals.record import load_record
+
+    try:
+        fitted = wording_threshold([load_record(path) for path in records])
+    except SleuthError as exc:
+        fail(str(exc))
+    for band in fitted["calibration"]["bands"]:
+        share = f"{band['right'] / band['cases']:.2f}" if band["cases"] else "-"
+        console.print(
+            f"confidence {band['from']:.1f}–{band['to']:.1f}: {band['right']}/{band['cases']} right ({share})"
+        )
+    console.print(
+        f"learned threshold {fitted['learned_threshold']}; shipped {fitted['threshold']} (floor {fitted['floor']})"
+    )
+    if write is not None:
+        write.write_text(json.dumps(fitted, indent=2) + "\n", encoding="utf-8")
+        console.print(f"written: {write}")
+
+
 @app.command("table")
 def table(
     records: Annotated[list[Path], typer.Argument(help="Run records of one or more suites (`sleuth eval run`).")],
