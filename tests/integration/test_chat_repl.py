@@ -105,6 +105,8 @@ def test_a_session_explains_shows_fixes_and_approves_only_with_a_role(
     _ask(child, "approve", "approved by alice: branch sleuth/fix-")
     _ask(child, "approve", "error: already approved by alice")
     _ask(child, "history", "1. investigate", "fix")
+    _ask(child, "sessions", "(this one)")
+    _ask(child, "hypotheses", "1. ", "confidence")
     child.sendline("quit")
     child.expect(pexpect.EOF)
     assert len(_fix_branches(repo)) == 1
