@@ -256,7 +256,13 @@ def draft_fix_node(state: State, runtime: Ctx) -> Update:
 
 def report_node(state: State, runtime: Ctx) -> Update:
     """Assemble the report, and release the workspace: the run is over."""
+    from sleuth.agents.report import rollback_target
+    from sleuth.tools.web_links import web_base
+
+    mirror = _mirror(state, runtime)
+    base = web_base(str(mirror.path))
+    rollback = rollback_target(state, mirror.is_ancestor)
     _context(runtime).resources.close()
-    report = build_report(state)
+    report = build_report(state, repo_url=base[1] if base else None, rollback_to=rollback)
     _progress("report", report.verdict)
     return {"report": report}

@@ -41,9 +41,34 @@ def verdict(state: dict[str, Any]) -> str:
     return f"{named} (confidence {top.confidence:.2f}){fixed}"
 
 
-def build_report(state: dict[str, Any]) -> Report:
+def rollback_target(state: dict[str, Any], is_ancestor: Any) -> Any:
+    """The service's last deploy that did not hold the culprit: the one to roll back to."""
+    top = state["hypotheses"][0]
+    if not top.culprit_sha:
+        return None
+    service = state["incident"].service
+    deploys = sorted(
+        (
+            d
+            for d in state.get("deploys", [])
+            if service in (None, d.service) and d.at <= state["signals"].first_error_at
+        ),
+        key=lambda d: d.at,
+    )
+    for deploy in reversed(deploys):
+        try:
+            if not is_ancestor(top.culprit_sha, deploy.sha):
+                return deploy
+        except Exception:  # a deploy of a sha the repository lacks says nothing
+            continue
+    return None
+
+
+def build_report(state: dict[str, Any], repo_url: str | None = None, rollback_to: Any = None) -> Report:
     """Build the report from the final investigation state."""
     return Report(
+        repo_url=repo_url,
+        rollback_to=rollback_to,
         incident=state["incident"],
         repo=state["repo"],
         ref=state["ref"],

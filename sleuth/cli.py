@@ -40,7 +40,8 @@ def _check_outputs(*paths: Path | None) -> None:
             raise SleuthError(f"cannot write {path}: it is a folder", hint="give a file name")
 
 
-def _write_outputs(report: Any, json_path: Path | None, md_path: Path | None) -> str:
+def _write_outputs(report: Any, json_path: Path | None, md_path: Path | None) -> tuple[str, str | None]:
+    """Write the requested reports, and the fix's patch beside them; return the Markdown and the patch path."""
     from sleuth.render import to_markdown
 
     markdown = to_markdown(report)
@@ -50,7 +51,22 @@ def _write_outputs(report: Any, json_path: Path | None, md_path: Path | None) ->
     if md_path:
         md_path.write_text(markdown, encoding="utf-8")
         console.print(f"Markdown report: {md_path}")
-    return markdown
+    patch = None
+    beside = md_path or json_path
+    if beside is not None and report.fix is not None and report.fix.diff.strip():
+        patch = beside.with_name(f"{beside.stem}.patch")
+        patch.write_text(report.fix.diff if report.fix.diff.endswith("\n") else report.fix.diff + "\n")
+    return markdown, str(patch.resolve()) if patch else None
+
+
+def _show(report: Any, outputs: tuple[str, str | None], verbose: bool) -> None:
+    """The full Markdown with --verbose; else the summary that stays readable at 80 columns."""
+    from sleuth.render import to_summary
+
+    markdown, patch = outputs
+    _print_markdown(markdown if verbose else to_summary(report, patch))
+    if not verbose:
+        console.print("(the full report, candidates and evidence: --verbose, or the Markdown file)", style="dim")
 
 
 def _print_markdown(markdown: str) -> None:
@@ -64,6 +80,7 @@ def demo(
     directory: Annotated[Path, typer.Option("--dir", help="Where to build the demo estate.")] = DEFAULT_DEMO_DIR,
     json_path: Annotated[Path | None, typer.Option("--json", help="Write the JSON report here.")] = None,
     md_path: Annotated[Path | None, typer.Option("--md", help="Write the Markdown report here.")] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", help="Print the full report, not the summary.")] = False,
 ) -> None:
     """Build three demo service repos with a real incident, index them, and investigate it offline."""
     from sleuth import index_api
@@ -89,7 +106,7 @@ def demo(
         report = investigate(estate.incident, settings=settings, on_progress=_progress, use_index=True)
     except SleuthError as exc:
         fail(str(exc))
-    _print_markdown(_write_outputs(report, json_path, md_path or estate.root / "report.md"))
+    _show(report, _write_outputs(report, json_path, md_path or estate.root / "report.md"), verbose)
     top = report.top
     named = top.culprit_sha if top else None
     if named != estate.culprit_sha or not (report.fix and report.fix.validated):
@@ -110,6 +127,7 @@ def investigate(
     allow_no_trace: Annotated[bool, typer.Option(help="Investigate even without a stack trace.")] = False,
     json_path: Annotated[Path | None, typer.Option("--json", help="Write the JSON report here.")] = None,
     md_path: Annotated[Path | None, typer.Option("--md", help="Write the Markdown report here.")] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", help="Print the full report, not the summary.")] = False,
 ) -> None:
     """Investigate an incident against a repository and print the report."""
     from sleuth.agents.plan import plan
@@ -137,7 +155,7 @@ def investigate(
         )
     except SleuthError as exc:
         fail(str(exc))
-    _print_markdown(_write_outputs(report, json_path, md_path))
+    _show(report, _write_outputs(report, json_path, md_path), verbose)
 
 
 @app.command()

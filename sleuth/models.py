@@ -314,6 +314,10 @@ class Report(_Model):
         default_factory=list, description="Who approved writing the fix, when, and whether they overrode validation."
     )
     published: str | None = Field(default=None, description="Where the approved fix went: a PR/MR URL or a branch.")
+    repo_url: str | None = Field(default=None, description="The repository on its forge, when its remote is one.")
+    rollback_to: Deploy | None = Field(
+        default=None, description="The last deploy of the service before the culprit shipped: what to roll back to."
+    )
     generated_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
 
     @property

@@ -176,3 +176,42 @@ def test_a_damaged_index_says_reset(tmp_path: Path, estate: Estate) -> None:
         ["investigate", str(estate.incident_path), "--repo", str(estate.repos["payments"])],
     ):
         assert_one_line_error(run(*command), "index reset")
+
+
+def test_the_report_says_what_to_do_links_the_forge_and_writes_the_patch(tmp_path: Path, estate: Estate) -> None:
+    import os
+    import shutil
+
+    repo = tmp_path / "payments"
+    shutil.copytree(estate.repos["payments"], repo, symlinks=True)
+    subprocess.run(["git", "-C", str(repo), "remote", "add", "origin", "git@github.com:acme/payments.git"], check=True)
+    md = tmp_path / "out" / "report.md"
+    md.parent.mkdir()
+    result = subprocess.run(
+        [
+            str(Path(sys.executable).with_name("sleuth")),
+            "investigate",
+            str(estate.incident_path),
+            "--repo",
+            str(repo),
+            "--deploys",
+            str(estate.deploys_path),
+            "--md",
+            str(md),
+        ],
+        capture_output=True,
+        text=True,
+        env=os.environ | {"COLUMNS": "80"},
+    )
+    assert result.returncode == 0, result.stderr
+    text = md.read_text()
+    sha = estate.culprit_sha
+    assert f"(https://github.com/acme/payments/commit/{sha})" in text  # the forge, from the origin remote
+    assert "https://github.com/acme/payments/blob/" in text and "- **Roll back** payments in production to" in text
+    assert "## Timeline" in text and "first error (incident logs)" in text and "deploy shipped" in text
+    # The terminal shows the summary, readable at 80 columns; the candidates table is in the file.
+    assert max(len(line) for line in result.stdout.splitlines()) <= 80 and "What to do" in result.stdout
+    assert "| rank |" not in result.stdout and "| rank |" in text
+    patch = tmp_path / "out" / "report.patch"
+    check = subprocess.run(["git", "-C", str(repo), "apply", "--check", str(patch)], capture_output=True, text=True)
+    assert check.returncode == 0, check.stderr  # applies to the branch as it is
