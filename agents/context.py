@@ -31,6 +31,7 @@ class RunResources:
         self._index: ChangeIndex | None = None
         self._llm: Any = None
         self._llm_built = False
+        self._environment: Any = None
 
     def mirror(self, context: "InvestigationContext", repo: str) -> Mirror:
         if context.mirror is not None:
@@ -59,6 +60,43 @@ class RunResources:
             self._workspace_at = ref
         return self._sandbox
 
+    @property
+    def environment(self) -> Any:
+        """The test environment this run set up, if any."""
+        return self._environment
+
+    def test_environment(self, context: "InvestigationContext", sandbox: "Sandbox", service: str | None) -> Any:
+        """The repository's own Python test environment, set on the workspace (built once per run).
+
+        A configured `[services.X] test_env` is used as is; else the clone's declared dependencies
+        are built into a cached virtualenv. None when sleuth's own interpreter was asked for.
+        """
+        if self._environment is not None or not hasattr(sandbox, "use_environment"):
+            return self._environment
+        from pathlib import Path
+
+        from sleuth.config import sleuth_home
+        from sleuth.tools.test_env import TestEnvironment, declared_requirements, ensure_environment
+
+        settings = context.settings
+        configured = settings.service_settings(service)
+        if configured and configured.test_env:
+            self._environment = TestEnvironment(Path(configured.test_env), [], ["[services] test_env"], cached=True)
+        elif settings.sandbox.test_env == "sleuth":
+            return None
+        else:
+            listing = sandbox.run(["git", "ls-files"], timeout=60)
+            files = listing.output.splitlines() if listing.exit_code == 0 else []
+            if not any(f.endswith(".py") for f in files):
+                return None  # not a Python repository: its runner (go, npm) brings its own toolchain
+            requirements, sources = declared_requirements(sandbox, files)
+            cache = Path(settings.sandbox.env_cache) if settings.sandbox.env_cache else sleuth_home() / "envs"
+            self._environment = ensure_environment(requirements, sources, cache)
+        sandbox.use_environment(self._environment.path)
+        # A build that failed judges nothing: its runs must not fall back to sleuth's interpreter.
+        sandbox.environment_error = self._environment.describe() if self._environment.error else None
+        return self._environment
+
     def index(self, context: "InvestigationContext") -> "ChangeIndex":
         if self._index is None:
             from sleuth.tools.change_index import ChangeIndex
@@ -78,6 +116,7 @@ class RunResources:
     def close(self) -> None:
         """Destroy the workspace and close the index (idempotent)."""
         sandbox, self._sandbox, self._workspace_at = self._sandbox, None, None
+        self._environment = None
         index, self._index = self._index, None
         try:
             if sandbox is not None:

@@ -189,9 +189,19 @@ def hypothesize_node(state: State, runtime: Ctx) -> Update:
 
 
 def _test_command(state: State, runtime: Ctx) -> TestCommand | None:
+    """The test command, and the workspace set up to run it in the repository's own environment."""
     service = _context(runtime).settings.service_settings(state["incident"].service)
     configured = service.test_command if service else None
-    return from_configured(configured) if configured else detect_test_command(_workspace(state, runtime))
+    sandbox = _workspace(state, runtime)
+    command = from_configured(configured) if configured else detect_test_command(sandbox)
+    if command is not None and command.kind in ("pytest", "unittest", "other"):
+        _context(runtime).resources.test_environment(_context(runtime), sandbox, state["incident"].service)
+    return command
+
+
+def _environment_note(runtime: Ctx) -> str | None:
+    environment = _context(runtime).resources.environment
+    return environment.describe() if environment is not None else None
 
 
 def route_after_hypothesize(
@@ -250,6 +260,8 @@ def draft_fix_node(state: State, runtime: Ctx) -> Update:
         command,
         context.settings.sandbox.timeout_seconds,
     )
+    if fix is not None and (environment := _environment_note(runtime)):
+        fix = fix.model_copy(update={"test_environment": environment})
     _progress("draft_fix", fix.validation_summary if fix else "no revertible hunk at the faulty lines")
     return {"fix": fix, **_timed("draft_fix", started)}
 

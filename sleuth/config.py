@@ -33,12 +33,19 @@ class ServiceSettings(_Section):
     repo: str
     branch: str | None = None
     test_command: list[str] | None = None
+    test_env: str | None = Field(default=None, description="A virtualenv to run this service's tests in, as is.")
 
 
 class SandboxSettings(SandboxLimits, _Section):
     """Limits for commands run in the investigation workspace (the resource limits: `SandboxLimits`)."""
 
     backend: Literal["bubblewrap", "e2b"] = "bubblewrap"
+    test_env: Literal["build", "sleuth"] = Field(
+        default="build",
+        description="Python tests run in the repository's own environment, built from its declared dependencies"
+        " (from the package registry, cached); `sleuth` runs them with sleuth's interpreter (not recommended).",
+    )
+    env_cache: str | None = Field(default=None, description="Where built environments are kept ($SLEUTH_HOME/envs).")
     timeout_seconds: float = 300.0
     output_limit_bytes: int = 2_000_000
     e2b_api_key: SecretStr | None = Field(default=None, description="Default: the E2B_API_KEY variable.")

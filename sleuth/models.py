@@ -278,6 +278,7 @@ class FixProposal(_Model):
     test_files: list[str] = Field(default_factory=list, description="The affected test files the fix was judged on.")
     test_command: list[str] = Field(default_factory=list)
     test_command_source: str = Field(default="", description="Where the test command came from.")
+    test_environment: str = Field(default="", description="Which environment ran the tests, and how it was built.")
     before: TestRun | None = None
     after: TestRun | None = None
     tried: list[str] = Field(default_factory=list, description="Each strategy attempted, in order, and its verdict.")

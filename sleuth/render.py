@@ -147,6 +147,8 @@ def to_markdown(report: Report, max_candidates: int = 10) -> str:
         lines += ["```diff", fix.diff.rstrip(), "```", ""]
         if fix.test_command:
             lines.append(f"- Test command: `{' '.join(fix.test_command)}` ({fix.test_command_source})")
+        if fix.test_environment:
+            lines.append(f"- Ran in: {fix.test_environment}")
         if fix.test_files:
             lines.append(f"- Judged on: {', '.join(fix.test_files)}")
         for label, run in (("before", fix.before), ("after", fix.after)):

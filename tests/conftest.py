@@ -68,6 +68,10 @@ def isolated_sleuth_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: 
     monkeypatch.setenv("SLEUTH_HOME", str(home))
     for name in [n for n in os.environ if n.startswith("SLEUTH_") and n != "SLEUTH_HOME"]:
         monkeypatch.delenv(name)
+    # Built test environments are a cache: one per session (each is built once from the registry).
+    shared = tmp_path_factory.getbasetemp() / "test-envs"
+    shared.mkdir(exist_ok=True)
+    (home / "envs").symlink_to(shared, target_is_directory=True)
     return home
 
 

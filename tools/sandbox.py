@@ -152,6 +152,8 @@ class BubblewrapSandbox:
         self.root = Path(tempfile.mkdtemp(prefix=PREFIX))
         self.repo_dir = self.root / "repo"
         self._lock = hold_lock(self.root)  # alive while held: the sweep leaves it alone
+        self.environment: Path | None = None
+        self.environment_error: str | None = None  # the repository's environment could not be built
 
     def __enter__(self) -> Self:
         return self
@@ -219,8 +221,10 @@ class BubblewrapSandbox:
                 args += ["--ro-bind", directory, directory]
         # A private /tmp first: later binds (a virtualenv that lives under /tmp) must stay on top.
         args += ["--proc", "/proc", "--dev", "/dev", "--size", str(self.limits.tmp_mb * MB), "--tmpfs", "/tmp"]
-        # The interpreter that runs the repository's tests (and its virtualenv), read-only.
-        for prefix in sorted({sys.base_prefix, sys.prefix}):
+        # The interpreter that runs the repository's tests and its virtualenv, read-only: the
+        # repository's own environment when one was built, else sleuth's.
+        environment = self.environment
+        for prefix in sorted({sys.base_prefix, str(environment) if environment else sys.prefix}):
             args += ["--ro-bind", prefix, prefix]
         args += [
             "--bind",
@@ -235,7 +239,7 @@ class BubblewrapSandbox:
             "--clearenv",
             "--setenv",
             "PATH",
-            f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
+            f"{environment / 'bin' if environment else Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
             "--setenv",
             "HOME",
             "/tmp",
@@ -249,7 +253,15 @@ class BubblewrapSandbox:
             "GIT_CONFIG_NOSYSTEM",
             "1",
         ]
+        if environment:
+            # The clone's code first on the path: it shadows any installed copy of the same package.
+            repo = f"{WORKSPACE_MOUNT}/repo"
+            args += ["--setenv", "VIRTUAL_ENV", str(environment), "--setenv", "PYTHONPATH", f"{repo}:{repo}/src"]
         return args
+
+    def use_environment(self, path: Path | None) -> None:
+        """Run later commands with this virtualenv (the repository's own), or sleuth's with None."""
+        self.environment = path
 
     def run(self, command: list[str], timeout: float | None = None) -> CommandResult:
         """Run a command in the clone under bubblewrap; kill its process tree on timeout.

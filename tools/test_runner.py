@@ -230,6 +230,8 @@ def run_tests(
     wanted = list(tests or [])
     narrow = selection_args(command, wanted, list(files or [])) if (wanted or files) else []
     argv = [*command.argv, *(narrow or [])]
+    if unbuilt := getattr(sandbox, "environment_error", None):
+        return TestRun(command=argv, exit_code=None, missing=wanted, unjudged=unbuilt, results_from="none")
     if command.kind == "pytest":
         sandbox.run(["rm", "-f", JUNIT_PATH], timeout=30)  # no earlier run's results
     result = sandbox.run(_machine_readable(command, argv), timeout=timeout)

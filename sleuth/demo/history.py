@@ -115,7 +115,18 @@ _SETTINGS = [
 ]
 
 
+# Real releases, so the repository's own test environment builds from the package registry.
+_RELEASES = {
+    "requests": ["2.31.0", "2.32.2", "2.32.3", "2.32.4", "2.32.5"],
+    "structlog": ["24.1.0", "24.2.0", "24.4.0", "25.1.0", "25.4.0"],
+    "prometheus-client": ["0.20.0", "0.21.0", "0.21.1", "0.22.0", "0.22.1"],
+}
+
+
 def _bump(version: str, step: int) -> str:
+    releases = _RELEASES.get(next((d for d, v in _DEPENDENCIES if v == version), ""), [])
+    if version in releases:
+        return releases[min(releases.index(version) + step, len(releases) - 1)]
     major, minor, patch = version.split(".")
     return f"{major}.{minor}.{int(patch) + step}"
 
