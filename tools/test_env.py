@@ -88,6 +88,15 @@ def _tox_requirements(text: str) -> list[str]:
     return [d for d in _requirements_lines(parser.get("testenv", "deps")) if "{" not in d]
 
 
+# A requirement from the registry: a name, extras, version specifiers, markers. A direct URL or path
+# (`pkg @ https://…`, `./vendor/x.whl`, `git+…`) would fetch from wherever the repository says: refused.
+_FROM_REGISTRY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(?:\[[\w,\s.-]*\])?\s*(?:[<>=!~][^@/\\]*)?(?:;[^@]*)?$")
+
+
+def registry_only(requirements: list[str]) -> list[str]:
+    return [r for r in requirements if _FROM_REGISTRY.match(r.strip()) and "://" not in r]
+
+
 def declared_requirements(sandbox: Sandbox, files: list[str]) -> tuple[list[str], list[str]]:
     """(requirements, where they were declared) for the clone's Python tests."""
     found: list[str] = []
@@ -103,7 +112,7 @@ def declared_requirements(sandbox: Sandbox, files: list[str]) -> tuple[list[str]
     if "tox.ini" in files and (declared := _tox_requirements(sandbox.read_text("tox.ini") or "")):
         found += declared
         sources.append("tox.ini [testenv] deps")
-    return list(dict.fromkeys(found)), sources
+    return registry_only(list(dict.fromkeys(found))), sources
 
 
 def _key(requirements: list[str]) -> str:

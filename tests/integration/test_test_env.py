@@ -60,3 +60,10 @@ def test_an_environment_that_cannot_be_built_judges_nothing(tmp_path: Path) -> N
     environment, run = _run(repo, ["tests/test_x.py::test_x"])
     assert environment.error and environment.path is None
     assert run.unjudged and "could not be built" in run.unjudged and run.passed == []
+
+
+def test_requirements_that_name_a_url_or_a_path_are_never_fetched() -> None:
+    from sleuth.tools.test_env import registry_only
+
+    declared = ["requests==2.32.3", "evil @ https://203.0.113.9/x.whl", "git+https://example.invalid/a", "./x.whl"]
+    assert registry_only(declared) == ["requests==2.32.3"]
