@@ -84,14 +84,27 @@ def remove(
         console.print(f"  note: {escape(note)}", highlight=False)
 
 
-def _views(service: str, since: str, deploys_file: Path | None, anomaly_at: datetime | None, env: str | None) -> Any:
+def _views(
+    service: str,
+    since: str,
+    deploys_file: Path | None,
+    anomaly_at: datetime | None,
+    env: str | None,
+    now: datetime | None = None,
+) -> Any:
     from sleuth import index_api
     from sleuth.config import load_settings
     from sleuth.inputs import load_deploys, parse_duration
 
     deploys = load_deploys(deploys_file) if deploys_file else None
     return index_api.list_deploys(
-        load_settings(), service, since=parse_duration(since), deploys=deploys, anomaly_at=anomaly_at, environment=env
+        load_settings(),
+        service,
+        since=parse_duration(since),
+        deploys=deploys,
+        anomaly_at=anomaly_at,
+        environment=env,
+        now=now,
     )
 
 
@@ -137,13 +150,16 @@ def _print(views: list[Any], notes: list[str], anomaly_at: datetime | None, as_j
 def list_(
     service: Annotated[str, typer.Argument(help="The service whose deploys to show.")],
     since: Annotated[str, typer.Option(help="How far back: 30m, 12h, 7d, 2w.")] = "7d",
+    at: Annotated[str | None, typer.Option(help="Count back from here (ISO 8601; default now).")] = None,
     env: Annotated[str | None, typer.Option(help="Only this environment.")] = None,
     deploys: DeploysOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """List a service's deploys, newest first, with the changes each carried."""
+    from sleuth.inputs import parse_time
+
     try:
-        views, notes = _views(service, since, deploys, None, env)
+        views, notes = _views(service, since, deploys, None, env, parse_time(at) if at else None)
     except SleuthError as exc:
         fail(str(exc))
     _print(views, notes, None, as_json)

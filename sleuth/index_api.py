@@ -402,4 +402,10 @@ def list_deploys(
                 near_anomaly=anomaly_at is not None and near_anomaly(record.deploy, anomaly_at),
             )
         )
+    if not views and tied:
+        newest = max(record.deploy.at for record in tied)
+        notes.append(
+            f"no deploys in the {since} before {end:%Y-%m-%d %H:%M} UTC; the newest is from {newest:%Y-%m-%d %H:%M}"
+            f" UTC (use --at {newest:%Y-%m-%dT%H:%M}Z or a longer --since)"
+        )
     return views, notes

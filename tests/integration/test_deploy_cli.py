@@ -85,6 +85,11 @@ def test_ingest_then_list_from_the_index(project: Path, estate: Estate) -> None:
     assert piped.returncode == 0 and "1 deploy(s) read, 1 new" in piped.stdout, piped.stderr
     listed = run(project, "deploy", "list", "payments", "--since", "2w", "--json")
     assert listed.returncode == 0, listed.stderr
+    # Counting back from now finds nothing in the demo's past: said, with the way to look there.
+    quiet = run(project, "deploy", "list", "payments", "--since", "1d", "--json")
+    assert any("use --at 2026-10-30T09:00Z" in note for note in json.loads(quiet.stdout)["notes"])
+    at = run(project, "deploy", "list", "payments", "--since", "2d", "--at", "2026-10-30T10:00:00Z", "--json")
+    assert json.loads(at.stdout)["deploys"][0]["deploy"]["sha"] == payments_sha
     # "now" is later than the demo's October deploys, so use correlate's explicit time for a window.
     window = run(project, "deploy", "correlate", "payments", "--at", "2026-10-29T10:30:00Z", "--since", "3h", "--json")
     data = json.loads(window.stdout)
