@@ -13,7 +13,7 @@ from sleuth.errors import SleuthError
 from sleuth.models import Deploy, Incident, Signals
 from sleuth.tools.code_host import Mirror
 from sleuth.tools.deploys import deployed_ref_at
-from sleuth.tools.forge_sync import is_forge_spec
+from sleuth.tools.forge_sync import is_forge_spec, resolve_repo_spec
 
 
 @dataclass
@@ -65,9 +65,10 @@ def choose_repository(
     unmapped = incident.service not in settings.services
     # No repository mapped to the service: the catalogue (local or a forge's) picks among several, or
     # among the forge's when none is configured at all.
-    if repo is None and unmapped and (len(settings.repos()) > 1 or not settings.default_repo):
+    default = settings.default_repo or settings.github.default_repo
+    if repo is None and unmapped and (len(settings.repos()) > 1 or not default):
         repo, notes = _from_catalogue(context, incident, signals)
-    repo = repo or settings.repo_for(incident.service)
+    repo = resolve_repo_spec(settings, repo or settings.repo_for(incident.service))
     if is_forge_spec(repo):
         repo, mirrored = _mirrored(context, repo)
         notes += mirrored

@@ -134,7 +134,6 @@ def investigate(
     from sleuth.api import investigate as run_investigation
     from sleuth.config import load_settings
     from sleuth.inputs import load_deploys, load_incident
-    from sleuth.tools.forge_sync import is_forge_spec
 
     try:
         _check_outputs(json_path, md_path)
@@ -146,7 +145,7 @@ def investigate(
             )
         report = run_investigation(
             incident,
-            repo if repo is None or is_forge_spec(repo) else Path(repo),
+            repo,  # a path, a spec, owner/name or a URL: resolved by the graph (locate-code)
             branch=branch,
             deploys=load_deploys(deploys) if deploys else [],
             window_days=window_days,

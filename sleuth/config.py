@@ -93,6 +93,9 @@ class GitHubSettings(_Section):
     app_id: int | None = Field(default=None, description="A GitHub App (with private_key_file and installation_id).")
     private_key_file: str | None = Field(default=None, description="The App's private key (.pem); read, never copied.")
     installation_id: int | None = None
+    default_repo: str | None = Field(
+        default=None, description="owner/name investigated when no service or default_repo names one."
+    )
 
 
 class GitLabSettings(_Section):
@@ -161,6 +164,8 @@ class Settings(_Section):
             return self.services[service].repo
         if self.default_repo:
             return self.default_repo
+        if self.github.default_repo:
+            return f"github:{self.github.default_repo}"
         raise SleuthError(
             f"no repository configured for service {service!r}",
             hint="pass --repo PATH or set default_repo / [services.NAME] in sleuth.toml",

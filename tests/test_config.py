@@ -73,3 +73,22 @@ def test_error_hints_keep_their_brackets() -> None:
     with errors.capture() as captured, pytest.raises(typer.Exit):
         fail("no model configured (set [llm] api_key = … or [services.NAME] repo)")
     assert "[llm] api_key" in captured.get() and "[services.NAME]" in captured.get()
+
+
+def test_a_repository_written_as_owner_name_or_a_url_resolves_to_its_forge(tmp_path) -> None:
+    import pytest
+
+    from sleuth.config import Settings
+    from sleuth.errors import SleuthError
+    from sleuth.tools.forge_sync import resolve_repo_spec
+
+    github = Settings.model_validate({"github": {"token": "x" * 8, "default_repo": "acme/payments"}})
+    assert resolve_repo_spec(github, "acme/payments") == "github:acme/payments"
+    assert resolve_repo_spec(github, "https://github.com/acme/payments.git") == "github:acme/payments"
+    assert resolve_repo_spec(github, "https://gitlab.com/acme/team/payments/-/tree/main") == "gitlab:acme/team/payments"
+    assert resolve_repo_spec(github, str(tmp_path)) == str(tmp_path)  # a local path stays one
+    assert github.repo_for(None) == "github:acme/payments"  # Tinkr-style [github] default_repo
+    with pytest.raises(SleuthError, match="write github:acme/payments or gitlab:acme/payments"):
+        resolve_repo_spec(Settings(), "acme/payments")
+    with pytest.raises(SleuthError, match="not a GitHub or GitLab repository"):
+        resolve_repo_spec(Settings(), "https://example.org/acme/payments")

@@ -99,3 +99,42 @@ def forge_for_mirror(settings: Settings, path: str, client: Any = None) -> tuple
     name = "/".join([*parts[1:-1], parts[-1].removesuffix(".git")])
     _, _, forge, token_of = _forge(settings, f"{parts[0]}:{name}", client)
     return forge, token_of
+
+
+def resolve_repo_spec(settings: Settings, repo: str) -> str:
+    """A repository as the user wrote it → a local path or `github:`/`gitlab:` spec.
+
+    `https://github.com/owner/name(.git)` and GitLab URLs (gitlab.com, or the configured hosts) become
+    specs; a bare `owner/name` that is not a local path goes to the configured forge, else is refused.
+    """
+    import re
+    from pathlib import Path
+    from urllib.parse import urlparse
+
+    from sleuth.errors import SleuthError
+
+    if is_forge_spec(repo) or Path(repo).expanduser().exists():
+        return repo
+    if repo.startswith(("https://", "http://")):
+        url = urlparse(repo)
+        name = url.path.strip("/").removesuffix(".git").removesuffix("/-")
+        github_hosts = {"github.com", urlparse(settings.github.base_url or "").hostname}
+        gitlab_hosts = {"gitlab.com", urlparse(settings.gitlab.url or "").hostname}
+        if url.hostname in github_hosts and name.count("/") == 1:
+            return f"github:{name}"
+        if url.hostname in gitlab_hosts and "/" in name:
+            return f"gitlab:{name.split('/-/', 1)[0]}"
+        raise SleuthError(
+            f"{repo} is not a GitHub or GitLab repository sleuth knows", hint="clone it and pass the path"
+        )
+    if re.fullmatch(r"[\w.-]+/[\w.-]+", repo) and not repo.startswith("."):
+        github = settings.github.token is not None or settings.github.app_id is not None
+        gitlab = settings.gitlab.token is not None
+        if github != gitlab:
+            return f"{'github' if github else 'gitlab'}:{repo}"
+        raise SleuthError(
+            f"{repo} is not a local path",
+            hint=f"write github:{repo} or gitlab:{repo}"
+            + ("" if github else " (with [github] or [gitlab] credentials)"),
+        )
+    return repo
