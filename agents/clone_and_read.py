@@ -136,6 +136,17 @@ def _call_path_evidence(sandbox: Sandbox, signals: Signals, titles: dict[str, st
     return evidence
 
 
+def _with_article(label: str) -> str:
+    """ "the definition of x()", "a call of f() (…)": one article, never two."""
+    return (
+        label
+        if label.startswith(("the ", "a ", "an "))
+        else f"the {label}"
+        if label.startswith("definition")
+        else f"a {label}"
+    )
+
+
 def _span_evidence(
     sandbox: Sandbox, path: str, line: int, role: str, where: str, titles: dict[str, str]
 ) -> list[Evidence]:
@@ -153,7 +164,7 @@ def _span_evidence(
     excerpt = read_span(sandbox, path, start, end, line, text=source)
     if excerpt is None:
         return []
-    label = f"definition of {where}" if role in ("callee", "data") else f"a {where}"
+    label = f"definition of {where}" if role in ("callee", "data") else where
     found = [
         Evidence(
             kind="code", role=role, summary=f"{path}:{line} {label} (call path)", path=path, line=line, excerpt=excerpt
@@ -168,7 +179,8 @@ def _span_evidence(
             Evidence(
                 kind="diff",
                 role=role,
-                summary=f"{sha[:10]} ({titles[sha]}) last changed {path}:{min(numbers)}-{max(numbers)}, the {label}",
+                summary=f"{sha[:10]} ({titles[sha]}) last changed {path}:{min(numbers)}-{max(numbers)},"
+                f" {_with_article(label)}",
                 sha=sha,
                 path=path,
                 line=min(numbers),

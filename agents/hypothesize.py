@@ -156,10 +156,16 @@ def _explain(candidate: Candidate, path: str | None, line: int | None, signals: 
     error = signals.exceptions[-1] if signals.exceptions else None
     symptom = f"{error.type}: {error.message}" if error and error.type else "the reported failure"
     because = "; ".join(candidate.reasons) or "it is the best textual match"
-    return (
-        f'{change.short_sha} "{change.title}" by {change.author} changed {where}, where '
-        f"{symptom} is raised. Evidence: {because}."
-    )
+    # "where X is raised" only of the line that raises it: the innermost in-app frame.
+    raised = next(iter(signals.app_frames()), None)
+    raise_site = f"{raised.repo_path or raised.file}:{raised.line}" if raised and raised.line else None
+    if raise_site and raise_site == where:
+        said = f"changed {where}, where {symptom} is raised"
+    elif raise_site:
+        said = f"changed {where}; {symptom} is raised at {raise_site}"
+    else:
+        said = f"changed {where}; the error is {symptom}"
+    return f'{change.short_sha} "{change.title}" by {change.author} {said}. Evidence: {because}.'
 
 
 def hypothesize(candidates: list[Candidate], signals: Signals, evidence: list[Evidence]) -> list[Hypothesis]:

@@ -74,3 +74,23 @@ def test_calibration_bands_and_the_learned_threshold() -> None:
     fitted = calibration(results)
     assert fitted["threshold"] == 0.52 and fitted["cases"] == 7
     assert fitted["bands"][0] == {"from": 0.0, "to": 0.2, "cases": 2, "right": 0}
+
+
+def test_the_explanation_says_where_the_error_is_raised_only_of_the_raising_line() -> None:
+    from sleuth.agents.clone_and_read import _with_article
+    from sleuth.agents.hypothesize import _explain
+    from sleuth.models import ParsedException, StackFrame
+
+    change = Change(sha="d" * 40, repo="r", title="Add receipts", author="Aisha", committed_at=WHEN, merged_at=WHEN)
+    raising = StackFrame(file="payments/currency.py", line=24, function="rate_for", in_app=True)
+    raising.repo_path = "payments/currency.py"
+    signals = Signals(
+        first_error_at=WHEN,
+        exceptions=[ParsedException(type="KeyError", message="'eur'", frames=[raising])],
+    )
+    candidate = Candidate(change=change, timing="shipped_before")
+    elsewhere = _explain(candidate, "payments/checkout.py", 26, signals)
+    assert "where KeyError" not in elsewhere and "KeyError: 'eur' is raised at payments/currency.py:24" in elsewhere
+    assert "where KeyError: 'eur' is raised" in _explain(candidate, "payments/currency.py", 24, signals)
+    assert _with_article("call of convert() (the failing function)") == "a call of convert() (the failing function)"
+    assert _with_article("definition of x(), called at a.py:3") == "the definition of x(), called at a.py:3"
