@@ -27,7 +27,7 @@ from sleuth.tools.change_store import change_id
 from sleuth.tools.code_host import Mirror
 from sleuth.tools.deploys import shipped_times
 from sleuth.tools.lexical import bm25_scores
-from sleuth.tools.path_mapping import RepoPathIndex
+from sleuth.tools.path_mapping import RepoPathIndex, path_parts
 from sleuth.tools.reverts import reverted_in_window
 
 NOT_SHIPPED_FACTOR = 0.1
@@ -55,7 +55,20 @@ def map_frames(signals: Signals, repo_files: list[str]) -> Signals:
     for exc in mapped.exceptions:
         for frame in exc.frames:
             frame.repo_path = index.lookup(frame.file)
+            if not frame.in_app and frame.repo_path and _shared_tail(frame.file, frame.repo_path) >= 2:
+                # `site-packages/requests/adapters.py` while investigating requests: its own code, installed.
+                frame.in_app = True
     return mapped
+
+
+def _shared_tail(printed: str | None, repo_path: str) -> int:
+    """How many trailing path components (package directory and file) the two paths share."""
+    shared = 0
+    for mine, theirs in zip(reversed(path_parts(printed or "")), reversed(repo_path.split("/")), strict=False):
+        if mine != theirs:
+            break
+        shared += 1
+    return shared
 
 
 def _weighted_frames(signals: Signals) -> list[tuple[StackFrame, float]]:

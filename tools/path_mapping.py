@@ -4,7 +4,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 
-def _parts(path: str) -> list[str]:
+def path_parts(path: str) -> list[str]:
     path = path.replace("\\", "/")
     for prefix in ("file://", "webpack:///"):
         if path.startswith(prefix):
@@ -18,7 +18,7 @@ class RepoPathIndex:
     def __init__(self, repo_files: Iterable[str]) -> None:
         self._by_name: dict[str, list[list[str]]] = defaultdict(list)
         for path in repo_files:
-            parts = _parts(path)
+            parts = path_parts(path)
             if parts:
                 self._by_name[parts[-1]].append(parts)
 
@@ -26,7 +26,7 @@ class RepoPathIndex:
         """Return the repository file sharing the longest path suffix with printed, if unique."""
         if not printed:
             return None
-        wanted = _parts(printed)
+        wanted = path_parts(printed)
         if not wanted:
             return None
         best: list[list[str]] = []

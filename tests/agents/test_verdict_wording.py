@@ -94,3 +94,17 @@ def test_the_explanation_says_where_the_error_is_raised_only_of_the_raising_line
     assert "where KeyError: 'eur' is raised" in _explain(candidate, "payments/currency.py", 24, signals)
     assert _with_article("call of convert() (the failing function)") == "a call of convert() (the failing function)"
     assert _with_article("definition of x(), called at a.py:3") == "the definition of x(), called at a.py:3"
+
+
+def test_library_frames_of_the_investigated_repository_are_its_own_code() -> None:
+    from sleuth.agents.search_changes import map_frames
+    from sleuth.models import ParsedException, StackFrame
+
+    frames = [
+        StackFrame(file="/usr/lib/python3/site-packages/requests/adapters.py", line=8, function="send", in_app=False),
+        StackFrame(file="/usr/lib/python3/site-packages/urllib3/poolmanager.py", line=3, function="u", in_app=False),
+        StackFrame(file="/venv/site-packages/flask/app.py", line=9, function="run", in_app=False),
+    ]
+    signals = Signals(first_error_at=WHEN, exceptions=[ParsedException(type="E", message="m", frames=frames)])
+    mapped = map_frames(signals, ["src/requests/adapters.py", "app.py", "tests/test_x.py"])
+    assert [f.in_app for f in mapped.exceptions[0].frames] == [True, False, False]  # only the repo's own package
