@@ -104,7 +104,7 @@ def stream_investigation(
 ) -> Report:
     """Stream the graph from `inputs` (None: resume `thread_id` from its checkpoint) and return the report."""
     from sleuth.graphs.investigation import build_graph
-    from sleuth.redact import redact_model, scrub_values
+    from sleuth.redact import redact, redact_model
 
     settings = context.settings
     secrets = settings.secrets()
@@ -115,7 +115,7 @@ def stream_investigation(
         graph = build_graph(checkpointer)
         for mode, chunk in graph.stream(inputs, config, context=context, stream_mode=["custom", "values"]):
             if mode == "custom" and on_progress is not None:
-                on_progress(chunk["node"], scrub_values(chunk["message"], secrets))
+                on_progress(chunk["node"], redact(chunk["message"], secrets))
             elif mode == "values" and "report" in chunk:
                 report = chunk["report"]
     finally:

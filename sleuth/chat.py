@@ -167,14 +167,14 @@ class ChatSession:
         return self._run(Command(resume={"key_hash": key_hash(key)}))
 
     def _run(self, payload: Any) -> str:
-        from sleuth.redact import scrub_values
+        from sleuth.redact import redact
 
         secrets = self.settings.secrets()
         for _namespace, mode, chunk in self.graph.stream(
             payload, self.config, context=self.context, stream_mode=["custom", "updates"], subgraphs=True
         ):
             if mode == "custom" and self.on_progress is not None:
-                self.on_progress(chunk["node"], scrub_values(chunk["message"], secrets))
+                self.on_progress(chunk["node"], redact(chunk["message"], secrets))
         self._saver.conn.execute(
             "UPDATE sleuth_sessions SET updated_at = ? WHERE thread = ?", (datetime.now(UTC).isoformat(), self.thread)
         )

@@ -268,6 +268,19 @@ def signals(
             console.print(f"   [{tag}] {frame.file}:{frame.line} in {frame.function}", highlight=False, markup=False)
 
 
+def _redacted_logging() -> None:
+    """Warnings and errors go to stderr redacted (secrets by value and shape), like every other output."""
+    import logging
+
+    from sleuth.redact import RedactingFilter
+
+    handler = logging.StreamHandler()
+    handler.setLevel(logging.WARNING)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(RedactingFilter())  # the configured secrets are scrubbed where they are known
+    logging.getLogger().addHandler(handler)
+
+
 def _exit_on_sigterm(signum: int, frame: Any) -> None:
     # SIGTERM (a stopped container, `kill`) unwinds like Ctrl-C: finally blocks delete the workspace.
     raise SystemExit(128 + signum)
@@ -278,6 +291,7 @@ def main() -> None:
     import signal
 
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    _redacted_logging()
     try:
         app()
     except SleuthError as exc:

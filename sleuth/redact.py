@@ -128,3 +128,15 @@ def redact_model(model: ModelT, secrets: Iterable[SecretStr | str | None] = ()) 
     credential shapes, card numbers, IP addresses, e-mail addresses. Identifiers (shas, refs) are kept."""
     values = _values(secrets)
     return type(model).model_validate(_redacted(model.model_dump(mode="json"), values))
+
+
+class RedactingFilter:
+    """A logging filter for handlers: every record's message leaves redacted like a report."""
+
+    def __init__(self, secrets: Iterable[SecretStr | str | None] = ()) -> None:
+        self.secrets = list(secrets)
+
+    def filter(self, record: object) -> bool:
+        message = record.getMessage()  # type: ignore[attr-defined]
+        record.msg, record.args = redact(message, self.secrets), ()  # type: ignore[attr-defined]
+        return True
