@@ -76,7 +76,12 @@ class RunResources:
         from pathlib import Path
 
         from sleuth.config import sleuth_home
-        from sleuth.tools.test_env import TestEnvironment, declared_requirements, ensure_environment
+        from sleuth.tools.test_env import (
+            TestEnvironment,
+            declared_requirements,
+            ensure_environment,
+            write_project_metadata,
+        )
 
         settings = context.settings
         configured = settings.service_settings(service)
@@ -92,6 +97,7 @@ class RunResources:
             requirements, sources = declared_requirements(sandbox, files)
             cache = Path(settings.sandbox.env_cache) if settings.sandbox.env_cache else sleuth_home() / "envs"
             self._environment = ensure_environment(requirements, sources, cache)
+            write_project_metadata(sandbox, sandbox.read_text("pyproject.toml") if "pyproject.toml" in files else None)
         sandbox.use_environment(self._environment.path)
         # A build that failed judges nothing: its runs must not fall back to sleuth's interpreter.
         sandbox.environment_error = self._environment.describe() if self._environment.error else None

@@ -256,7 +256,8 @@ class BubblewrapSandbox:
         if environment:
             # The clone's code first on the path: it shadows any installed copy of the same package.
             repo = f"{WORKSPACE_MOUNT}/repo"
-            args += ["--setenv", "VIRTUAL_ENV", str(environment), "--setenv", "PYTHONPATH", f"{repo}:{repo}/src"]
+            path = f"{repo}:{repo}/src:{repo}/.git/sleuth-site"  # the clone, then its metadata (test_env.SITE)
+            args += ["--setenv", "VIRTUAL_ENV", str(environment), "--setenv", "PYTHONPATH", path]
         return args
 
     def use_environment(self, path: Path | None) -> None:

@@ -115,6 +115,33 @@ def declared_requirements(sandbox: Sandbox, files: list[str]) -> tuple[list[str]
     return registry_only(list(dict.fromkeys(found))), sources
 
 
+SITE = ".git/sleuth-site"  # inside the clone, never tracked: the project's metadata, written by sleuth
+
+
+def project_metadata(pyproject: str | None) -> tuple[str, str] | None:
+    """(name, version) from pyproject's static `[project]` table, for an installed-looking dist-info."""
+    try:
+        project = tomllib.loads(pyproject or "").get("project", {})
+    except tomllib.TOMLDecodeError:
+        return None
+    name = project.get("name")
+    if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", name):
+        return None
+    version = project.get("version")
+    return name, version if isinstance(version, str) and re.fullmatch(r"[\w.+!-]+", version) else "0+unknown"
+
+
+def write_project_metadata(sandbox: Sandbox, pyproject: str | None) -> None:
+    """The project's own dist-info, as installing it would make (tests reading `metadata.version(...)`), without
+    installing it: written from pyproject's static fields, so none of the repository's code runs here."""
+    found = project_metadata(pyproject)
+    if found is None:
+        return
+    name, version = found
+    folder = f"{SITE}/{re.sub(r'[-.]+', '_', name)}-{version}.dist-info"
+    sandbox.write_text(f"{folder}/METADATA", f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n")
+
+
 def _key(requirements: list[str]) -> str:
     version = ".".join(map(str, sys.version_info[:3]))
     return hashlib.sha256("\n".join([version, *sorted(requirements)]).encode()).hexdigest()[:20]

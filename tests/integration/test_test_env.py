@@ -67,3 +67,20 @@ def test_requirements_that_name_a_url_or_a_path_are_never_fetched() -> None:
 
     declared = ["requests==2.32.3", "evil @ https://203.0.113.9/x.whl", "git+https://example.invalid/a", "./x.whl"]
     assert registry_only(declared) == ["requests==2.32.3"]
+
+
+def test_the_projects_metadata_is_written_from_its_static_fields(tmp_path: Path) -> None:
+    # Tests that read `importlib.metadata.version("pkg")` see the project as installed, with none of its code run.
+    repo = new_repo(tmp_path / "meta")
+    commit_files(
+        repo,
+        {
+            "pyproject.toml": '[project]\nname = "my-lib"\nversion = "1.2.3"\n[tool.pytest.ini_options]\n',
+            "tests/test_meta.py": "from importlib.metadata import version\n\n"
+            "def test_version():\n    assert version('my-lib') == '1.2.3'\n",
+        },
+        "a test that reads the installed version",
+    )
+    environment, run = _run(repo, ["tests/test_meta.py::test_version"])
+    assert environment.error is None
+    assert run.passed == ["tests/test_meta.py::test_version"], run.output_tail
