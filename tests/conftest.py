@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from sleuth.demo.estate import Estate, build_estate
 
@@ -47,6 +48,13 @@ def new_repo(path: Path) -> Path:
     path.mkdir()
     git(path, "init", "-q", "--initial-branch=main")
     return path
+
+
+# Property tests draw the same examples on every run (a CI run is reproducible);
+# HYPOTHESIS_PROFILE=explore draws new ones each time, to look for new failures.
+hypothesis_settings.register_profile("reproducible", derandomize=True)
+hypothesis_settings.register_profile("explore", derandomize=False)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "reproducible"))
 
 
 @pytest.fixture(scope="session")

@@ -426,7 +426,7 @@ def test_prefix_detection_only_removes_a_leading_part_of_lines(lines: list[str],
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.from_regex(r"\A[A-Za-z][\w.-]{0,12}(?: [\w.:-]{1,12})? ?[|>:\]] \Z"))
+@given(st.from_regex(r"(?a)\A[A-Za-z][\w.-]{0,12}(?: [\w.:-]{1,12})? ?[|>:\]] \Z"))  # shippers' prefixes: ASCII
 def test_a_prefixed_trace_parses_as_the_unprefixed_one(prefix: str) -> None:
     plain = parsed_labels("\n".join(_JAVA_TRACE))
     assert parsed_labels("\n".join(prefix + line for line in _JAVA_TRACE)) == plain
