@@ -6,22 +6,21 @@ structural evidence (blame of the failing line, a reproduction) still counts. Ev
 holds is redacted first. A model that fails or answers out of schema leaves the ranking as it was.
 """
 
-import logging
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field, SecretStr
 
 from sleuth.agents.diff_evidence import changed_lines
 from sleuth.agents.search_changes import rank_candidates, with_feature
+from sleuth.llm import StructuredMethod
+from sleuth.llm_budget import LLMBudget
+from sleuth.llm_calls import ask_structured
 from sleuth.models import Candidate, Incident, Signals
-from sleuth.redact import redact
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
-log = logging.getLogger(__name__)
 TOP_K = 8
 DIFF_LINES = 40
 INCIDENT_CHARS = 3000
@@ -46,15 +45,6 @@ class _Judgements(BaseModel):
     """How likely each listed change is to have caused the incident."""
 
     judgements: list[_Judgement]
-
-
-@dataclass
-class LLMUsage:
-    """What the model cost: calls and tokens, for the report and the eval record."""
-
-    calls: int = 0
-    tokens: int = 0
-    notes: list[str] = field(default_factory=list)
 
 
 def _incident_block(incident: Incident, signals: Signals) -> str:
@@ -111,38 +101,28 @@ def llm_rerank(
     candidates: list[Candidate],
     diffs: dict[str, str],
     weight: float,
+    budget: LLMBudget,
+    method: StructuredMethod = "function_calling",
     secrets: Iterable[SecretStr | str | None] = (),
-) -> tuple[list[Candidate], LLMUsage]:
+) -> list[Candidate]:
     """Re-rank with the model's judgement of the top `TOP_K` shipped candidates; unchanged on failure."""
-    usage = LLMUsage()
     shortlist = [c for c in candidates if c.timing != "not_shipped"][:TOP_K]
     if len(shortlist) < 2:
-        return candidates, usage
-    from langchain_core.messages import HumanMessage, SystemMessage
-
-    text = redact(prompt(incident, signals, shortlist, diffs), secrets)
-    structured = model.with_structured_output(_Judgements, method="function_calling", include_raw=True)
-    usage.calls = 1
-    try:
-        answer = structured.invoke([SystemMessage(SYSTEM), HumanMessage(text)])
-    except Exception as exc:  # an outage or a bad answer must not cost the deterministic ranking
-        log.warning("LLM re-rank failed: %s", type(exc).__name__)
-        usage.notes.append(f"LLM re-rank skipped: the model call failed ({type(exc).__name__})")
-        return candidates, usage
-    raw = answer.get("raw")
-    usage.tokens = int((getattr(raw, "usage_metadata", None) or {}).get("total_tokens", 0))
-    parsed: _Judgements | None = answer.get("parsed")
+        return candidates
+    text = prompt(incident, signals, shortlist, diffs)
+    parsed = ask_structured(
+        model, _Judgements, SYSTEM, text, budget, method=method, what="LLM re-rank", secrets=secrets
+    )
     if parsed is None:
-        usage.notes.append("LLM re-rank skipped: the model's answer did not fit the schema")
-        return candidates, usage
+        return candidates
     by_prefix = {c.change.sha[:SHA_CHARS]: c for c in shortlist}
     judged: dict[str, _Judgement] = {}
     for judgement in parsed.judgements:
         match = by_prefix.get(judgement.sha.strip()[:SHA_CHARS])
         if match is not None and match.change.sha not in judged:
             judged[match.change.sha] = judgement
-    usage.notes.append(f"LLM re-rank: the model judged {len(judged)} of the top {len(shortlist)} changes")
-    return rank_candidates([_with_judgement(c, judged.get(c.change.sha), weight) for c in candidates]), usage
+    budget.note(f"LLM re-rank: the model judged {len(judged)} of the top {len(shortlist)} changes")
+    return rank_candidates([_with_judgement(c, judged.get(c.change.sha), weight) for c in candidates])
 
 
 def _with_judgement(candidate: Candidate, judgement: _Judgement | None, weight: float) -> Candidate:

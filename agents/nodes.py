@@ -27,6 +27,8 @@ from sleuth.agents.report import build_report
 from sleuth.agents.search_changes import search_changes
 from sleuth.agents.state import InvestigationState, InvestigationUpdate
 from sleuth.errors import SleuthError
+from sleuth.llm import structured_method
+from sleuth.llm_budget import LLMBudget
 from sleuth.models import Incident
 from sleuth.tools.code_host import Mirror
 from sleuth.tools.sandbox import Sandbox
@@ -59,6 +61,11 @@ def _mirror(state: State, runtime: Ctx) -> Mirror:
 def _workspace(state: State, runtime: Ctx) -> Sandbox:
     """The workspace clone at the state's ref: cloned here if this process has none yet (a resumed run)."""
     return _context(runtime).resources.workspace(_context(runtime), state["repo"] or "", state["ref"])
+
+
+def _budget(state: State, runtime: Ctx) -> LLMBudget:
+    """This node's model budget: the `[llm]` caps less what the run has already spent (checkpointed)."""
+    return LLMBudget(_context(runtime).settings.llm, spent=dict(state.get("llm_usage") or {}))
 
 
 def plan_node(state: State, runtime: Ctx) -> Update:
@@ -130,21 +137,23 @@ def search_changes_node(state: State, runtime: Ctx) -> Update:
             f"no changes were merged in the {state['window_days']}-day window before the incident",
             hint="widen --window-days or check --branch",
         )
-    candidates, notes, usage = result.candidates, list(result.notes), {}
+    candidates, notes = result.candidates, list(result.notes)
+    budget = _budget(state, runtime)
     llm = context.resources.llm(context)
     if llm is not None:
         diffs = {c.change.sha: host.diff(c.change.sha) for c in candidates[:TOP_K]}
-        candidates, spent = llm_rerank(
+        candidates = llm_rerank(
             llm,
             state["incident"],
             result.signals,
             candidates,
             diffs,
             weights["llm_judgement"],
+            budget,
+            structured_method(context.settings.llm),
             context.settings.secrets(),
         )
-        notes.extend(spent.notes)
-        usage = {"calls": spent.calls, "tokens": spent.tokens}
+        notes.extend(budget.notes)
     top = candidates[0]
     _progress("search_changes", f"{len(candidates)} candidates; top {top.change.short_sha} {top.change.title!r}")
     return {
@@ -152,7 +161,7 @@ def search_changes_node(state: State, runtime: Ctx) -> Update:
         "signals": result.signals,
         "notes": notes,
         "history_cut": result.history_cut,
-        "llm_usage": usage,
+        "llm_usage": budget.added if budget.added.get("calls") else {},
         **_timed("search_changes", started),
     }
 

@@ -75,11 +75,30 @@ class IndexSettings(_Section):
 
 
 class LLMSettings(_Section):
-    """An OpenAI-compatible chat model; unset means deterministic mode."""
+    """An OpenAI-compatible chat model; unset means deterministic mode. The caps are per investigation."""
 
     model: str | None = None
     base_url: str | None = None
     api_key: SecretStr | None = None
+    structured_output: Literal["auto", "json_schema", "function_calling", "json_mode"] = Field(
+        default="auto",
+        description="How structured answers are asked for: json_schema (OpenAI), function_calling (vLLM, Ollama,"
+        " llama.cpp), json_mode; auto picks json_schema for api.openai.com (or no base_url), else function_calling.",
+    )
+    timeout_seconds: float = Field(default=120.0, gt=0, description="Per model call.")
+    max_retries: int = Field(
+        default=1, ge=0, description="Transport retries per call (a malformed answer is asked again once)."
+    )
+    max_calls: int = Field(default=40, ge=0, description="Model calls per investigation.")
+    max_tokens: int = Field(default=200_000, ge=0, description="Tokens (prompt and completion) per investigation.")
+    max_seconds: float = Field(default=600.0, ge=0, description="Seconds spent waiting on the model per investigation.")
+    max_agent_steps: int = Field(default=12, ge=1, description="Tool-calling steps of the reading agent.")
+    max_result_chars: int = Field(default=6000, ge=200, description="Characters of one tool result the agent sees.")
+    fix_attempts: int = Field(
+        default=3, ge=1, description="Model-written fixes tried, each with the last failure fed back."
+    )
+    price_per_million_input: float = Field(default=0.0, ge=0, description="USD per million prompt tokens (for cost).")
+    price_per_million_output: float = Field(default=0.0, ge=0, description="USD per million completion tokens.")
 
 
 class GitHubSettings(_Section):

@@ -12,6 +12,7 @@ from sleuth.agents.search_changes import rank_candidates
 from sleuth.config import LLMSettings
 from sleuth.errors import SleuthError
 from sleuth.llm import chat_model
+from sleuth.llm_budget import LLMBudget
 from sleuth.models import Candidate, Change, Incident
 from sleuth.redact import REDACTED, redact
 from tests.fakes.openai_chat import ChatServer
@@ -56,14 +57,15 @@ def test_the_models_judgement_reorders_the_shortlist_and_the_prompt_is_redacted(
     with ChatServer.running(["zone", "region"]) as server:
         model = chat_model(LLMSettings(model="judge-1", base_url=server.url, api_key=SecretStr(LLM_KEY)))
         assert model is not None
-        ranked, usage = llm_rerank(
-            model, incident, plan(incident), _candidates(), DIFFS, 3.0, [SecretStr(GITHUB_TOKEN)]
+        budget = LLMBudget(LLMSettings(model="judge-1"))
+        ranked = llm_rerank(
+            model, incident, plan(incident), _candidates(), DIFFS, 3.0, budget, secrets=[SecretStr(GITHUB_TOKEN)]
         )
     assert [c.change.sha[0] for c in ranked] == ["b", "a", "c"]
     top = ranked[0]
     assert top.features["llm_judgement"] == 0.9 and top.score == pytest.approx(2.0 + 2.7)
     assert any("the model judged it 90% likely" in r for r in top.reasons)
-    assert (usage.calls, usage.tokens) == (1, 460)
+    assert (budget.added["calls"], budget.added["tokens"], budget.added["input_tokens"]) == (1, 460, 400)
     # What reached the model: the incident and the diffs, with no secret and no e-mail address.
     sent = json.dumps(server.requests)
     assert "KeyError: 'region'" in sent and "'zone': 'eu'" in sent
@@ -78,10 +80,11 @@ def test_a_failing_model_leaves_the_deterministic_ranking_and_says_so() -> None:
     with ChatServer.running(["zone"], status=500) as server:
         model = chat_model(LLMSettings(model="judge-1", base_url=server.url))
         assert model is not None
-        ranked, usage = llm_rerank(model, incident, plan(incident), before, DIFFS, 3.0)
+        budget = LLMBudget(LLMSettings(model="judge-1"))
+        ranked = llm_rerank(model, incident, plan(incident), before, DIFFS, 3.0, budget)
     assert ranked == before
-    assert usage.calls == 1 and usage.tokens == 0
-    assert len(usage.notes) == 1 and usage.notes[0].startswith("LLM re-rank skipped: the model call failed (")
+    assert budget.added["calls"] == 1 and budget.added["tokens"] == 0
+    assert len(budget.notes) == 1 and budget.notes[0].startswith("LLM re-rank: the model call failed (")
 
 
 def test_no_model_without_a_name_and_a_clear_error_without_a_key(monkeypatch: pytest.MonkeyPatch) -> None:
