@@ -27,7 +27,7 @@ from sleuth.tools.workspace_blame import blame_workspace
 BLAME_CONTEXT = 2
 PATCH_NAME = "sleuth-fix.patch"
 MAX_EDIT_ATTEMPTS = 4
-Strategy = Literal["revert_hunks", "edit"]
+Strategy = Literal["revert_hunks", "edit", "model_edit"]
 
 
 @dataclass
@@ -155,6 +155,14 @@ def judge(reproducers: list[str], before: TestRun, after: TestRun) -> tuple[bool
     )
 
 
+Writer = Callable[[str], list[Edit] | None]
+"""Writes old→new edits given the last attempt's failure (a model, in `agents.llm_fix`)."""
+
+
+def _apply_all(sandbox: Sandbox, edits: list[Edit]) -> bool:
+    return bool(edits) and all(_apply_edit(sandbox, edit) for edit in edits)
+
+
 def draft_fix(
     sandbox: Sandbox,
     hypothesis: Hypothesis,
@@ -163,14 +171,20 @@ def draft_fix(
     culprit_files: list[str],
     test_command: TestCommand | None,
     timeout: float,
+    writer: Writer | None = None,
+    writer_attempts: int = 0,
 ) -> FixProposal | None:
-    """Try each strategy in the workspace and return the first validated fix, else the first attempt."""
+    """Try each strategy in the workspace and return the first validated fix, else the first attempt.
+
+    With a `writer`, up to `writer_attempts` written fixes follow the mechanical ones, each told why
+    the previous attempt failed; they are validated exactly like the others.
+    """
     if not hypothesis.culprit_sha or not hypothesis.file:
         return None
     culprit = hypothesis.culprit_sha
     origins = _origin_lines(sandbox, hypothesis.file, hypothesis.line, culprit) if hypothesis.line else set()
     patch = select_hunks(culprit_diff, hypothesis.file, origins)
-    if not patch:
+    if not patch and writer is None:
         return None
     reproducers = signals.failing_tests
     files = affected_test_files(reproducers, culprit_files, test_command) if test_command else []
@@ -181,17 +195,20 @@ def draft_fix(
         return run_tests(sandbox, test_command, tests=reproducers, files=files, timeout=timeout)
 
     before = tests()
-    edits = sorted(edit_groups(patch), key=lambda e: abs(e.line - (hypothesis.line or e.line)))
-    attempts: list[tuple[Strategy, str, Callable[[], bool]]] = [
-        ("revert_hunks", "revert of the culprit's hunks", partial(_apply_reverse, sandbox, patch))
-    ]
+    edits = sorted(edit_groups(patch), key=lambda e: abs(e.line - (hypothesis.line or e.line))) if patch else []
+    attempts: list[tuple[Strategy, str, Callable[[], bool]]] = []
+    if patch:
+        attempts.append(("revert_hunks", "revert of the culprit's hunks", partial(_apply_reverse, sandbox, patch)))
     attempts += [
         ("edit", f"old→new edit at {e.path}:{e.line}", partial(_apply_edit, sandbox, e))
         for e in edits[:MAX_EDIT_ATTEMPTS]
     ]
     tried: list[str] = []
     first: FixProposal | None = None
-    for strategy, label, apply in attempts:
+    feedback = ""
+
+    def attempt(strategy: Strategy, label: str, apply: Callable[[], bool]) -> FixProposal:
+        nonlocal feedback
         applied = apply()
         diff = sandbox.run(["git", "diff"], timeout=60).output if applied else ""
         after = tests() if applied else None
@@ -202,11 +219,14 @@ def draft_fix(
         else:
             validated, why = judge(reproducers, before, after)
         tried.append(f"{label}: {'validated' if validated else 'not validated'}: {why}")
-        proposal = FixProposal(
+        feedback = why + (f"\nTest output (end):\n{after.output_tail[-1500:]}" if after and after.output_tail else "")
+        return FixProposal(
             strategy=strategy,
             culprit_sha=culprit,
             diff=diff or patch,
-            files=[hypothesis.file],
+            files=sorted({hypothesis.file, *(e.path for e in written)})
+            if strategy == "model_edit"
+            else [hypothesis.file],
             applied=applied,
             validated=validated,
             validation_summary=f"{'validated' if validated else 'not validated'} ({label}): {why}",
@@ -217,11 +237,27 @@ def draft_fix(
             before=before,
             after=after,
         )
+
+    written: list[Edit] = []
+    for strategy, label, apply in attempts:
+        proposal = attempt(strategy, label, apply)
         first = first or proposal
-        if validated:
+        if proposal.validated:
             return proposal.model_copy(update={"tried": tried})
         _reset(sandbox)
         if before is None or not reproducers:
             break  # nothing later could validate
-    assert first is not None
+    if writer is not None and before is not None and reproducers:
+        for number in range(1, writer_attempts + 1):
+            written = writer(feedback or "no mechanical fix was tried") or []
+            if not written:
+                tried.append(f"written fix {number}: the model wrote no applicable edit")
+                break
+            proposal = attempt("model_edit", f"written fix {number}", partial(_apply_all, sandbox, written))
+            first = first if first and first.applied else proposal
+            if proposal.validated:
+                return proposal.model_copy(update={"tried": tried})
+            _reset(sandbox)
+    if first is None:
+        return None
     return first.model_copy(update={"tried": tried})

@@ -19,17 +19,22 @@ from sleuth.agents.hypothesize import (
     rerank_by_reading,
 )
 from sleuth.agents.intake import deploy_records, intake_incident
+from sleuth.agents.llm_fix import fix_writer
+from sleuth.agents.llm_hypothesize import annotate, join_model_view, llm_hypothesize
+from sleuth.agents.llm_plan import llm_plan
 from sleuth.agents.llm_rerank import TOP_K, llm_rerank
 from sleuth.agents.locate import locate
 from sleuth.agents.plan import plan
 from sleuth.agents.ranking_weights import fusion_weights
+from sleuth.agents.reading_agent import read_with_agent
 from sleuth.agents.report import build_report
 from sleuth.agents.search_changes import search_changes
 from sleuth.agents.state import InvestigationState, InvestigationUpdate
 from sleuth.errors import SleuthError
-from sleuth.llm import structured_method
+from sleuth.llm import StructuredMethod, structured_method
 from sleuth.llm_budget import LLMBudget
 from sleuth.models import Incident
+from sleuth.tools.agent_tools import ToolContext
 from sleuth.tools.code_host import Mirror
 from sleuth.tools.sandbox import Sandbox
 from sleuth.tools.test_runner import TestCommand, detect_test_command, from_configured
@@ -68,6 +73,10 @@ def _budget(state: State, runtime: Ctx) -> LLMBudget:
     return LLMBudget(_context(runtime).settings.llm, spent=dict(state.get("llm_usage") or {}))
 
 
+def _method(runtime: Ctx) -> StructuredMethod:
+    return structured_method(_context(runtime).settings.llm)
+
+
 def plan_node(state: State, runtime: Ctx) -> Update:
     """Parse the incident: exceptions, frames, failing tests, error class, first error time."""
     started = time.monotonic()
@@ -85,8 +94,19 @@ def plan_node(state: State, runtime: Ctx) -> Update:
         f" class {signals.error_class}",
     )
     update |= {"signals": signals, "read_round": 0, **_timed("plan", started)}
-    if signals.notes:
-        update["notes"] = [*update.get("notes", []), *signals.notes]
+    notes = [*update.get("notes", []), *signals.notes]
+    context = _context(runtime)
+    llm = context.resources.llm(context)
+    if llm is not None:
+        budget = _budget(state, runtime)
+        written = llm_plan(llm, incident, signals, budget, _method(runtime), context.settings.secrets())
+        if written is not None:
+            update["questions"] = written.questions
+            _progress("plan", f"{len(written.questions)} question(s) to answer")
+        notes += budget.notes
+        update["llm_usage"] = budget.added
+    if notes:
+        update["notes"] = notes
     return update
 
 
@@ -173,8 +193,41 @@ def clone_and_read_node(state: State, runtime: Ctx) -> Update:
     host = _mirror(state, runtime)
     diffs = {c.change.sha: host.diff(c.change.sha) for c in state["candidates"][:3]}
     evidence = clone_and_read(sandbox, state["signals"], state["candidates"], diffs, state["read_round"])
+    known = state.get("evidence", [])
+    evidence = [e.model_copy(update={"id": f"E{n}"}) for n, e in enumerate(evidence, start=len(known) + 1)]
+    update: Update = {}
+    context = _context(runtime)
+    llm = context.resources.llm(context)
+    if llm is not None:
+        budget = _budget(state, runtime)
+        tools = ToolContext(
+            sandbox=sandbox,
+            window={c.change.sha: c.change.title for c in state["candidates"]},
+            max_chars=context.settings.llm.max_result_chars,
+            secrets=list(context.settings.secrets()),
+        )
+        reading = read_with_agent(
+            llm,
+            tools,
+            state["signals"],
+            state["candidates"],
+            state.get("questions", []),
+            [*known, *evidence],
+            budget,
+            tools.secrets,
+            first_id=len(known) + len(evidence) + 1,
+        )
+        evidence += reading.evidence
+        notes = [*budget.notes, f"reading agent: {reading.steps} step(s), stopped: {reading.stopped}"]
+        if reading.refused:
+            notes.append(f"reading agent: refused tool(s) outside its read-only set: {', '.join(reading.refused)}")
+        update |= {
+            "findings": [reading.findings] if reading.findings else [],
+            "notes": notes,
+            "llm_usage": budget.added,
+        }
     _progress("clone_and_read", f"round {state['read_round'] + 1}: {len(evidence)} piece(s) of evidence")
-    return {
+    return update | {
         "evidence": evidence,
         "read_round": state["read_round"] + 1,
         **_timed("clone_and_read", started),
@@ -185,16 +238,29 @@ def hypothesize_node(state: State, runtime: Ctx) -> Update:
     """Rank explanations from the evidence so far."""
     started = time.monotonic()
     evidence = state.get("evidence", [])
-    candidates = rerank_by_reading(
-        state["candidates"], evidence, fusion_weights(_context(runtime).settings.ranking_weights)
-    )
+    context = _context(runtime)
+    weights = fusion_weights(context.settings.ranking_weights)
+    candidates = rerank_by_reading(state["candidates"], evidence, weights)
+    update: Update = {}
+    llm = context.resources.llm(context)
+    view = None
+    if llm is not None:
+        budget = _budget(state, runtime)
+        findings = "\n".join(state.get("findings", []))
+        view = llm_hypothesize(
+            llm, state["signals"], candidates, evidence, findings, budget, _method(runtime), context.settings.secrets()
+        )
+        candidates = join_model_view(candidates, view, weights["llm_hypothesis"])
+        update |= {"notes": [*budget.notes, *view.rejected], "llm_usage": budget.added}
     hypotheses = hypothesize(candidates, state["signals"], evidence)
+    if view is not None:
+        hypotheses = annotate(hypotheses, view, evidence)
     if state.get("history_cut"):
         hypotheses = capped(hypotheses, HISTORY_CUT_CONFIDENCE)
     top = hypotheses[0]
     name = top.culprit_sha[:10] if top.culprit_sha else "no code change"
     _progress("hypothesize", f"leading: {name} (confidence {top.confidence:.2f})")
-    return {"hypotheses": hypotheses, "candidates": candidates, **_timed("hypothesize", started)}
+    return update | {"hypotheses": hypotheses, "candidates": candidates, **_timed("hypothesize", started)}
 
 
 def _test_command(state: State, runtime: Ctx) -> TestCommand | None:
@@ -260,19 +326,32 @@ def draft_fix_node(state: State, runtime: Ctx) -> Update:
     command = _test_command(state, runtime)
     culprit_sha = top.culprit_sha or ""
     culprit_files = next((c.change.files for c in state["candidates"] if c.change.sha == culprit_sha), [])
+    sandbox, culprit_diff = _workspace(state, runtime), _mirror(state, runtime).diff(culprit_sha)
+    llm = context.resources.llm(context)
+    budget = _budget(state, runtime)
+    writer = (
+        fix_writer(
+            llm, sandbox, top, state["signals"], culprit_diff, budget, _method(runtime), context.settings.secrets()
+        )
+        if llm is not None
+        else None
+    )
     fix = draft_fix(
-        _workspace(state, runtime),
+        sandbox,
         top,
         state["signals"],
-        _mirror(state, runtime).diff(culprit_sha),
+        culprit_diff,
         culprit_files,
         command,
         context.settings.sandbox.timeout_seconds,
+        writer,
+        context.settings.llm.fix_attempts,
     )
     if fix is not None and (environment := _environment_note(runtime)):
         fix = fix.model_copy(update={"test_environment": environment})
     _progress("draft_fix", fix.validation_summary if fix else "no revertible hunk at the faulty lines")
-    return {"fix": fix, **_timed("draft_fix", started)}
+    spent: Update = {"llm_usage": budget.added, "notes": budget.notes} if budget.added.get("calls") else {}
+    return spent | {"fix": fix, **_timed("draft_fix", started)}
 
 
 def report_node(state: State, runtime: Ctx) -> Update:

@@ -24,6 +24,7 @@ PRIOR = {
     "blame_near_frames": 1.5,
     "call_path": 2.0,
     "llm_judgement": 3.0,
+    "llm_hypothesis": 3.0,
     "frame_file_overlap": 1.0,
     "removed_error_names": 1.5,
     "removed_mentions": 1.0,

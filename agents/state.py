@@ -60,6 +60,10 @@ class InvestigationState(InvestigationInput, total=False):
     """Changes in the window, ranked, with their feature values."""
     history_cut: bool
     """The clone is shallow and its cut falls inside the window: confidence is capped."""
+    questions: list[str]
+    """What the model's plan says is worth answering (empty without a model)."""
+    findings: Annotated[list[str], operator.add]
+    """The reading agent's own summary of each round (its words, not evidence; accumulates)."""
     evidence: Annotated[list[Evidence], operator.add]
     """Cited facts gathered by every reading round (accumulates)."""
     hypotheses: list[Hypothesis]

@@ -211,6 +211,9 @@ class Evidence(_Model):
 
     kind: Literal["code", "blame", "log", "timing", "diff", "test"]
     summary: str
+    id: str | None = Field(
+        default=None, description="E1, E2, …: how a hypothesis cites it (set when reading gathers it)."
+    )
     role: Literal["frame", "callee", "data", "caller", "raise_site", "suspect_change", "reproduction"] | None = Field(
         default=None, description="Where reading found it: a stack frame, or past the stack on the call path."
     )
@@ -233,6 +236,7 @@ class Hypothesis(_Model):
     explanation: str
     evidence: list[Evidence] = Field(default_factory=list)
     discounted: bool = False
+    discounted_reason: str | None = Field(default=None, description="Why this theory was set aside, when known.")
 
 
 class TestRun(_Model):
@@ -267,7 +271,7 @@ class CulpritConfirmation(_Model):
 class FixProposal(_Model):
     """A drafted patch and the proof (or not) that it fixes the incident without breaking tests."""
 
-    strategy: Literal["revert_hunks", "edit"]
+    strategy: Literal["revert_hunks", "edit", "model_edit"]
     culprit_sha: str
     diff: str
     files: list[str]
