@@ -61,6 +61,14 @@ class ModelView:
     accepted: list[tuple[Theory, str | None]] = field(default_factory=list)
     rejected: list[str] = field(default_factory=list)
 
+    def to_state(self) -> list[dict]:
+        """The accepted theories as plain JSON (checkpointed, so a later node can annotate again)."""
+        return [{"sha": sha, **theory.model_dump(mode="json")} for theory, sha in self.accepted]
+
+    @classmethod
+    def from_state(cls, saved: list[dict]) -> "ModelView":
+        return cls(accepted=[(Theory.model_validate(d), d.get("sha")) for d in saved])
+
 
 def _evidence_line(item: Evidence) -> str:
     where = f" {item.path}:{item.line}" if item.path else ""

@@ -20,7 +20,7 @@ from sleuth.agents.hypothesize import (
 )
 from sleuth.agents.intake import deploy_records, intake_incident
 from sleuth.agents.llm_fix import fix_writer
-from sleuth.agents.llm_hypothesize import annotate, join_model_view, llm_hypothesize
+from sleuth.agents.llm_hypothesize import ModelView, annotate, join_model_view, llm_hypothesize
 from sleuth.agents.llm_plan import llm_plan
 from sleuth.agents.llm_rerank import TOP_K, llm_rerank
 from sleuth.agents.locate import locate
@@ -251,7 +251,11 @@ def hypothesize_node(state: State, runtime: Ctx) -> Update:
             llm, state["signals"], candidates, evidence, findings, budget, _method(runtime), context.settings.secrets()
         )
         candidates = join_model_view(candidates, view, weights["llm_hypothesis"])
-        update |= {"notes": [*budget.notes, *view.rejected], "llm_usage": budget.added}
+        update |= {
+            "notes": [*budget.notes, *view.rejected],
+            "llm_usage": budget.added,
+            "model_theories": view.to_state(),
+        }
     hypotheses = hypothesize(candidates, state["signals"], evidence)
     if view is not None:
         hypotheses = annotate(hypotheses, view, evidence)
@@ -314,7 +318,10 @@ def confirm_culprit_node(state: State, runtime: Ctx) -> Update:
         candidates = promote_reproduced(state["candidates"], found)
         evidence = state.get("evidence", [])
         update["candidates"] = candidates
-        update["hypotheses"] = hypothesize(candidates, state["signals"], evidence)
+        hypotheses = hypothesize(candidates, state["signals"], evidence)
+        if state.get("model_theories"):
+            hypotheses = annotate(hypotheses, ModelView.from_state(state["model_theories"]), evidence)
+        update["hypotheses"] = hypotheses
     return update
 
 

@@ -81,4 +81,6 @@ def build_report(state: dict[str, Any], repo_url: str | None = None, rollback_to
         notes=state.get("notes", []),
         timings=state.get("timings", {}),
         llm_usage=state.get("llm_usage", {}),
+        questions=state.get("questions", []),
+        findings=state.get("findings", []),
     )

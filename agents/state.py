@@ -64,6 +64,8 @@ class InvestigationState(InvestigationInput, total=False):
     """What the model's plan says is worth answering (empty without a model)."""
     findings: Annotated[list[str], operator.add]
     """The reading agent's own summary of each round (its words, not evidence; accumulates)."""
+    model_theories: list[dict]
+    """The model's accepted theories from the latest hypothesize round (JSON; empty without a model)."""
     evidence: Annotated[list[Evidence], operator.add]
     """Cited facts gathered by every reading round (accumulates)."""
     hypotheses: list[Hypothesis]

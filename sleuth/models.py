@@ -314,7 +314,12 @@ class Report(_Model):
     verdict: str
     notes: list[str] = Field(default_factory=list)
     timings: dict[str, float] = Field(default_factory=dict)
-    llm_usage: dict[str, int] = Field(default_factory=dict, description="LLM calls and tokens; empty without an LLM.")
+    llm_usage: dict[str, int] = Field(
+        default_factory=dict,
+        description="Model calls, tokens, milliseconds and cost (micro-USD); empty without a model.",
+    )
+    questions: list[str] = Field(default_factory=list, description="What the model's plan set out to answer.")
+    findings: list[str] = Field(default_factory=list, description="The reading agent's summaries (its words).")
     approvals: list[Approval] = Field(
         default_factory=list, description="Who approved writing the fix, when, and whether they overrode validation."
     )

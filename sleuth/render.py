@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from sleuth.llm_budget import usage_line
 from sleuth.models import CodeExcerpt, Report
 
 
@@ -159,8 +160,14 @@ def to_markdown(report: Report, max_candidates: int = 10) -> str:
                 )
         lines += [f"- Tried: {attempt}" for attempt in fix.tried]
         lines.append("")
+    if report.questions:
+        lines += ["## Questions the investigation set out to answer", "", *[f"- {q}" for q in report.questions], ""]
+    if report.findings:
+        lines += ["## What the reading agent found (its words)", "", *[f"- {f}" for f in report.findings], ""]
     if report.notes:
         lines += ["## Notes", "", *[f"- {note}" for note in report.notes], ""]
+    if spent := usage_line(report.llm_usage):
+        lines += [f"Model use: {spent}.", ""]
     return "\n".join(lines)
 
 

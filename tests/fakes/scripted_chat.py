@@ -18,10 +18,10 @@ Step = AIMessage | Exception | Callable[[list[BaseMessage], list[str]], AIMessag
 USAGE = {"input_tokens": 300, "output_tokens": 50, "total_tokens": 350}
 
 
-def tool_call(name: str, call_id: str | None = None, **args: Any) -> AIMessage:
-    """An answer that calls one tool (or fills a structured-output schema named `name`)."""
+def tool_call(tool: str, /, call_id: str | None = None, **args: Any) -> AIMessage:
+    """An answer that calls one tool (or fills a structured-output schema named `tool`)."""
     return AIMessage(
-        content="", tool_calls=[{"name": name, "args": args, "id": call_id or f"call_{name}"}], usage_metadata=USAGE
+        content="", tool_calls=[{"name": tool, "args": args, "id": call_id or f"call_{tool}"}], usage_metadata=USAGE
     )
 
 

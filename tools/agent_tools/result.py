@@ -92,14 +92,14 @@ def as_langchain_tool(function: Callable[..., ToolResult]) -> "BaseTool":
     parameters = [p for name, p in signature.parameters.items() if name != "context"]
 
     @functools.wraps(function)
-    def run(*args: Any, runtime: ToolRuntime, **kwargs: Any) -> tuple[str, ToolResult]:
+    def run(*args: Any, runtime: ToolRuntime[Any], **kwargs: Any) -> tuple[str, ToolResult]:
         from sleuth.redact import redact
 
         result = call_tool(function, runtime.context, **kwargs)
         return redact(result.text(), runtime.context.secrets), result
 
-    runtime = inspect.Parameter("runtime", inspect.Parameter.KEYWORD_ONLY, annotation=ToolRuntime)
+    runtime = inspect.Parameter("runtime", inspect.Parameter.KEYWORD_ONLY, annotation=ToolRuntime[Any])
     run.__signature__ = signature.replace(parameters=[*parameters, runtime], return_annotation=tuple)  # type: ignore[attr-defined]
     annotations = {k: v for k, v in function.__annotations__.items() if k not in ("context", "return")}
-    run.__annotations__ = {**annotations, "runtime": ToolRuntime}
+    run.__annotations__ = {**annotations, "runtime": ToolRuntime[Any]}
     return StructuredTool.from_function(run, response_format="content_and_artifact", parse_docstring=True)
