@@ -1,6 +1,7 @@
 """`sleuth mcp`: sleuth's read-only tools for an IDE agent, over MCP (stdio, or streamable HTTP on loopback).
 
-Tools: `investigate`, `get_report`, `explain`, `list_changes`, `show_change`. Their signatures and
+Tools: `investigate`, `get_report`, `explain`, `list_changes`, `show_change`, and the reading agent's
+code tools (`read_file`, `grep`, `list_dir`, `find_definition`, `find_callers`, `blame_range`). Their signatures and
 docstrings are the schemas the agent sees. None of them writes to a repository or a forge (approval
 stays with a person, in `sleuth chat`); every result is scrubbed of the configured secrets and
 redacted by shape, so no token leaves in a result. Reports are kept under `$SLEUTH_HOME/reports`.
@@ -22,7 +23,8 @@ INSTRUCTIONS = (
     "sleuth investigates incidents: give `investigate` the incident (title, logs with the stack trace, "
     "started_at, service) and the repository; it returns the culprit change with its confidence and an "
     "investigation id for `get_report` and `explain`. `list_changes` and `show_change` read a repository's "
-    "merged changes. Nothing here writes: fixes are approved by a person in `sleuth chat`."
+    "merged changes; read_file, grep, list_dir, find_definition, find_callers and blame_range read its code. "
+    "Nothing here writes: fixes are approved by a person in `sleuth chat`."
 )
 MAX_DIFF_CHARS = 20_000
 _ID = re.compile(r"^[0-9a-f]{6,32}$")
@@ -183,6 +185,9 @@ def build_server(settings: Settings | None = None) -> Any:
             settings,
         )
 
+    from sleuth.mcp_code_tools import Workspaces, register_code_tools
+
+    register_code_tools(server, Workspaces(settings), lambda value: _clean(value, settings), _said)
     return server
 
 

@@ -21,7 +21,14 @@ from tests.conftest import commit_files
 pytestmark = pytest.mark.integration
 SLEUTH = str(Path(sys.executable).with_name("sleuth"))
 TOKEN = "ghp_canaryTOKENforMCPresults0123456789ab"
-TOOLS = {"investigate", "get_report", "explain", "list_changes", "show_change"}
+TOOLS = {"investigate", "get_report", "explain", "list_changes", "show_change"} | {
+    "read_file",
+    "grep",
+    "list_dir",
+    "find_definition",
+    "find_callers",
+    "blame_range",
+}
 
 
 @pytest.fixture
@@ -64,6 +71,8 @@ def test_over_stdio_an_ide_agent_investigates_and_reads_the_report(estate: Estat
             report = await client.call_tool("get_report", {"investigation_id": summary["investigation_id"]})
             shown = await client.call_tool("show_change", {"repo": str(path), "sha": planted[:10]})
             missing = await client.call_tool("get_report", {"investigation_id": "0123456789ab"})
+            planted_read = await client.call_tool("grep", {"repo": str(path), "pattern": "rotated"})
+            escape = await client.call_tool("read_file", {"repo": str(path), "path": "../../etc/passwd"})
             return {
                 "tools": tools,
                 "summary": summary,
@@ -71,6 +80,8 @@ def test_over_stdio_an_ide_agent_investigates_and_reads_the_report(estate: Estat
                 "report": report,
                 "shown": shown,
                 "missing": missing,
+                "planted_read": planted_read,
+                "escape": escape,
             }
 
     got = asyncio.run(session())
@@ -81,6 +92,10 @@ def test_over_stdio_an_ide_agent_investigates_and_reads_the_report(estate: Estat
     assert got["report"].structured_content["hypotheses"][0]["culprit_sha"] == estate.culprit_sha
     assert got["shown"].structured_content["title"].startswith("ops: rotate")
     assert got["missing"].is_error and "no report 0123456789ab" in _text(got["missing"])
+    # The reading agent's code tools, on a sandbox clone: the planted line found (its token scrubbed).
+    assert _text(got["planted_read"]).startswith("ops/notes.txt:1:rotated ")
+    assert set(got["tools"]["read_file"].input_schema["properties"]) == {"repo", "path", "start_line", "end_line"}
+    assert "outside the repository" in _text(got["escape"])
     everything = repr(got)
     assert TOKEN not in everything  # not in a diff, a title, a report or an explanation
 

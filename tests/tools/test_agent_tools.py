@@ -2,7 +2,6 @@
 narrow, one error boundary, parse-tree definitions and callers in six languages, and no way out of
 the repository or the window."""
 
-from pathlib import Path
 
 import pytest
 
@@ -36,7 +35,10 @@ def workspace(tmp_path_factory: pytest.TempPathFactory):
     commit_files(repo, SOURCES, "Initial import", when="2026-09-01T10:00:00+00:00")
     commit_files(
         repo,
-        {"app/rates.py": SOURCES["app/rates.py"].replace("TABLE[r]", "TABLE.get(r)"), "big.txt": "x" * 50 + "\n" * 0 + ("row\n" * 4000)},
+        {
+            "app/rates.py": SOURCES["app/rates.py"].replace("TABLE[r]", "TABLE.get(r)"),
+            "big.txt": "x" * 50 + "\n" * 0 + ("row\n" * 4000),
+        },
         "Look rates up softly",
         when="2026-10-01T10:00:00+00:00",
     )
@@ -62,7 +64,14 @@ def test_definitions_and_callers_come_from_parse_trees_in_six_languages(workspac
     none = call_tool(find_callers, context, name="convert")  # defined everywhere, called nowhere
     assert none.status == "empty" and none.data == "no call of convert in a parsed file"  # docs' "convert(" is no call
     callers = set(call_tool(find_callers, context, name="lookup").data.splitlines())
-    assert {"app/rates.py:5", "web/app.js:1", "web/types.ts:1", "src/Rates.java:1", "rates/rates.go:3", "lib/rates.rb:3"} <= callers
+    assert {
+        "app/rates.py:5",
+        "web/app.js:1",
+        "web/types.ts:1",
+        "src/Rates.java:1",
+        "rates/rates.go:3",
+        "lib/rates.rb:3",
+    } <= callers
     assert found.evidence is not None and found.evidence.role == "callee"
 
 
@@ -111,7 +120,15 @@ def test_the_error_boundary_refuses_escapes_and_shas_outside_the_window(workspac
 
 def test_the_schema_the_model_sees_is_the_signature_and_docstring() -> None:
     tools = {t.name: t for t in (as_langchain_tool(f) for f in READ_ONLY_TOOLS)}
-    assert set(tools) == {"read_file", "grep", "list_dir", "find_definition", "find_callers", "blame_range", "show_change"}
+    assert set(tools) == {
+        "read_file",
+        "grep",
+        "list_dir",
+        "find_definition",
+        "find_callers",
+        "blame_range",
+        "show_change",
+    }
     schema = tools["read_file"].tool_call_schema.model_json_schema()
     assert set(schema["properties"]) == {"path", "start_line", "end_line"} and schema["required"] == ["path"]
     assert "relative to the repository root" in schema["properties"]["path"]["description"]
