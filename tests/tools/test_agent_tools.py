@@ -101,7 +101,7 @@ def test_grep_list_blame_and_show_change(workspace) -> None:
 
 
 def test_the_error_boundary_refuses_escapes_and_shas_outside_the_window(workspace) -> None:
-    context, suspect = workspace
+    context, _ = workspace
     for tool, args in [
         (read_file, {"path": "../../etc/passwd"}),
         (read_file, {"path": "/etc/passwd"}),
