@@ -1,9 +1,10 @@
 """The call path around a failing line: what it calls, where those are defined, who calls its function.
 
 A third or more of crashing faults lie outside the stack frames: a function that returned a bad
-value has already left the stack when its caller fails. Python is read with `ast`; other languages
-fall back to a call-shaped regex on the line and definition keywords (`func`, `function`, `fn`).
-Definitions and callers are found with `git grep` inside the sandbox clone.
+value has already left the stack when its caller fails. Code is read with parse trees: Python with
+`ast`, the other trace languages with tree-sitter (`sleuth.tools.syntax`); `git grep -w` inside the
+sandbox clone only picks the files worth parsing. A language without a grammar falls back to a
+call-shaped regex and definition keywords (`func`, `function`, `fn`).
 """
 
 import ast
@@ -11,6 +12,7 @@ import builtins
 import re
 from dataclasses import dataclass
 
+from sleuth.tools import syntax
 from sleuth.tools.sandbox import Sandbox
 
 MAX_FALLBACK_SPAN = 40
@@ -54,6 +56,24 @@ def called_names(source: str, line: int, python: bool) -> list[str]:
         if 0 < line <= len(lines):
             names = _CALL.findall(lines[line - 1])
     return [n for n in dict.fromkeys(names) if n not in _NOT_INTERESTING and not n.startswith("__")]
+
+
+def _parsed_sites(sandbox: Sandbox, name: str, calls: bool, limit: int) -> list[tuple[str, int]] | None:
+    """Definitions (or calls) of `name` in the files that mention it, from their parse trees; None
+    when no mentioning file has a grammar (the caller then greps)."""
+    listing = sandbox.run(["git", "grep", "-l", "-I", "-w", "-F", "-e", name], timeout=30)
+    files = [p for p in listing.output.splitlines() if p] if listing.exit_code == 0 else []
+    parsable = [p for p in files if syntax.supported(p)]
+    if not parsable:
+        return None
+    found: list[tuple[str, int]] = []
+    for path in parsable:
+        source = sandbox.read_text(path)
+        symbols = (syntax.calls_of if calls else syntax.definitions_of)(source or "", path, name) or []
+        found += [(path, s.line) for s in symbols]
+        if len(found) >= limit:
+            break
+    return found[:limit]
 
 
 def function_span(source: str, line: int, python: bool) -> tuple[int, int]:
@@ -122,12 +142,18 @@ def _grep(sandbox: Sandbox, pattern: str, limit: int) -> list[tuple[str, int, st
 
 def definitions(sandbox: Sandbox, name: str, limit: int = 3) -> list[tuple[str, int]]:
     """Where `name` is defined as a function, method or class in the clone."""
+    parsed = _parsed_sites(sandbox, name, calls=False, limit=limit)
+    if parsed is not None:
+        return parsed
     pattern = rf"^\s*((async\s+)?def|class|func(\s*\([^)]*\))?|function|fn|(pub\s+)?fn)\s+{re.escape(name)}\b"
     return [(path, line) for path, line, _ in _grep(sandbox, pattern, limit)]
 
 
 def callers(sandbox: Sandbox, name: str, limit: int = 3) -> list[tuple[str, int]]:
     """Lines that call `name` (definitions excluded)."""
+    parsed = _parsed_sites(sandbox, name, calls=True, limit=limit)
+    if parsed is not None:
+        return parsed
     defining = re.compile(rf"\b(def|func|function|fn|class)\s+{re.escape(name)}\b")
     hits = _grep(sandbox, rf"\b{re.escape(name)}\s*\(", limit * 4)
     return [(path, line) for path, line, text in hits if not defining.search(text)][:limit]
