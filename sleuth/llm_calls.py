@@ -24,6 +24,12 @@ log = logging.getLogger(__name__)
 T = TypeVar("T", bound=BaseModel)
 
 
+def failure(exc: Exception) -> str:
+    """ "OpenAIAPIError, HTTP 500": the error's kind and, when the server answered, its status."""
+    status = getattr(exc, "status_code", None) or getattr(getattr(exc, "response", None), "status_code", None)
+    return f"{type(exc).__name__}, HTTP {status}" if isinstance(status, int) else type(exc).__name__
+
+
 def _system(system: str, schema: type[BaseModel], method: StructuredMethod) -> str:
     if method != "json_mode":  # the schema travels as the tool or response format
         return system
@@ -59,8 +65,8 @@ def ask_structured(
             answer = structured.invoke(messages)
         except Exception as exc:  # an outage must not cost the deterministic answer
             budget.record(None, started)
-            log.warning("%s: the model call failed: %s", what, type(exc).__name__)
-            budget.note(f"{what}: the model call failed ({type(exc).__name__}); the deterministic answer stands")
+            log.warning("%s: the model call failed: %s", what, failure(exc))
+            budget.note(f"{what}: the model call failed ({failure(exc)}); the deterministic answer stands")
             return None
         budget.record(answer.get("raw"), started)
         parsed = answer.get("parsed")

@@ -2,7 +2,6 @@
 narrow, one error boundary, parse-tree definitions and callers in six languages, and no way out of
 the repository or the window."""
 
-
 import pytest
 
 from sleuth.tools.agent_tools import READ_ONLY_TOOLS, ToolContext, as_langchain_tool, call_tool
